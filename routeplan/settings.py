@@ -1,0 +1,51 @@
+"""Documented defaults of routeplan.
+
+Plain module constants, as in osmnx's ``settings``: every function takes the value as a keyword
+argument and falls back to these. Change them here (or pass the keyword), never by editing code.
+"""
+
+from __future__ import annotations
+
+#: Mean Earth radius in metres (IUGG), used by every haversine computation and by DBSCAN's eps.
+EARTH_RADIUS_M: float = 6_371_008.8
+
+# --- ingest ---------------------------------------------------------------------------------
+#: File suffixes read as photos (lower case). exifread reads EXIF from all of them.
+PHOTO_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".heic", ".heif")
+
+#: How the photographer of a file is found: "folder" (first sub-folder under the input root),
+#: "artist" (EXIF Artist) or "serial" (EXIF BodySerialNumber).
+USER_FROM: str = "folder"
+
+# --- landmarks --------------------------------------------------------------------------------
+#: DBSCAN neighbourhood radius in metres.
+EPS_M: float = 100.0
+#: DBSCAN core-point weight (photos, duplicates counted) within eps_m.
+MIN_SAMPLES: int = 5
+#: A cluster becomes a landmark only when this many distinct photographers took its photos.
+MIN_USERS: int = 3
+
+# --- visits -----------------------------------------------------------------------------------
+#: A user's photo stream is split into trips where two photos are more than this many hours apart.
+GAP_H: float = 8.0
+#: Typical-stay floor in minutes: a visit of a single photo (span 0) still takes this long.
+MIN_STAY_MIN: float = 15.0
+#: Typical stay is capped at this many minutes (a photographer who shoots a square all day is
+#: not a typical visitor).
+MAX_STAY_MIN: float = 240.0
+
+# --- graph and planner ------------------------------------------------------------------------
+#: Walking speed in km/h used where no observed travel time exists (a relaxed city walk).
+WALK_SPEED_KMH: float = 4.5
+#: Walking distance is this factor times the great-circle distance (street grid detour).
+DETOUR_FACTOR: float = 1.3
+#: Default time budget of a plan in minutes.
+BUDGET_MIN: float = 360.0
+#: Default local start time of a plan.
+START_TIME: str = "09:00"
+#: Weight of the transition log-likelihood ratio in the itinerary objective.
+TRANSITION_WEIGHT: float = 0.05
+#: Additive (Laplace) smoothing of transition probabilities.
+TRANSITION_ALPHA: float = 1.0
+#: The planner is exact up to this many candidate landmarks, else it uses local search.
+EXACT_MAX_CANDIDATES: int = 12
