@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-__all__ = ["Leg", "Stop", "Itinerary"]
+__all__ = ["Itinerary", "Leg", "Stop"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,9 @@ class Itinerary:
         if len(self.stops) == 0:
             raise ValueError("an itinerary needs at least one stop")
         if len(self.legs) != len(self.stops) - 1:
-            raise ValueError(f"{len(self.stops)} stops need {len(self.stops) - 1} legs, got {len(self.legs)}")
+            raise ValueError(
+                f"{len(self.stops)} stops need {len(self.stops) - 1} legs, got {len(self.legs)}"
+            )
 
     def __len__(self) -> int:
         return len(self.stops)
