@@ -286,11 +286,16 @@ def _footprints(at: gpd.GeoDataFrame, n: int) -> list:
     return list(gpd.GeoSeries(hulls, crs=utm).to_crs("EPSG:4326"))
 
 
-def _names(at: pd.DataFrame, n: int) -> list[str]:
-    """A name per landmark: the title most photographers used, else "Landmark N".
+def _names(at: pd.DataFrame, n: int, *, max_candidates: int = 20) -> list[str]:
+    """A name per landmark from photo titles, else "Landmark N" (N = id + 1).
 
-    A title counts once per photographer; titles that cameras write on their own ("IMG_0042",
-    "DSC01234") are ignored. Names are made unique with a " (2)" suffix.
+    Each photographer's titles count once. Titles that cameras write on their own ("IMG_0042",
+    "OLYMPUS DIGITAL CAMERA") are ignored. A candidate (one of the ``max_candidates`` titles most
+    photographers used at the landmark) scores the number of photographers with a title that
+    contains it as whole words, so "Union Station" wins over "Union Station at night". A candidate
+    must score at least 2, and is dropped when it also occurs at more than a quarter of all
+    landmarks (at least 3): "Toronto" names no one place. Ties go to the shorter, then the
+    alphabetically first title. Names are made unique with a " (2)" suffix.
     """
     names = [f"Landmark {i + 1}" for i in range(n)]
     if "title" in at.columns:
@@ -307,14 +312,28 @@ def _names(at: pd.DataFrame, n: int) -> list[str]:
         )
         t = t[(t["title"].str.len() > 1) & ~t["title"].str.fullmatch(_GENERIC_TITLE)]
         t = t.assign(key=t["title"].str.casefold()).drop_duplicates(["lid", "user", "key"])
-        if not t.empty:
-            votes = t.groupby(["lid", "key"]).agg(users=("user", "size"), title=("title", "min"))
-            votes = votes.reset_index().sort_values(
-                ["lid", "users", "key"], ascending=[True, False, True], kind="mergesort"
-            )
-            best = votes[votes["users"] >= 2].drop_duplicates("lid")
-            for lid_, title in zip(best["lid"], best["title"], strict=True):
-                names[int(lid_)] = title
+        keys_by_lid = {lid: g for lid, g in t.groupby("lid", sort=True)}
+        common = max(3, n // 4)
+        for lid, g in keys_by_lid.items():
+            exact = g.groupby("key").agg(users=("user", "size"), title=("title", "min"))
+            exact = exact.sort_values("users", ascending=False, kind="mergesort")
+            best: tuple[int, int, str] | None = None
+            for key, title in exact["title"].head(max_candidates).items():
+                pattern = r"(?:^|\W)" + re.escape(key) + r"(?:\W|$)"
+                users = g.loc[g["key"].str.contains(pattern, regex=True), "user"].nunique()
+                if users < 2:
+                    continue
+                spread = sum(
+                    bool(o["key"].str.contains(pattern, regex=True).any())
+                    for o in keys_by_lid.values()
+                )
+                if spread > common:
+                    continue
+                rank = (-users, len(title), title)
+                if best is None or rank < best:
+                    best = rank
+            if best is not None:
+                names[int(lid)] = best[2]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         k = seen.get(name.casefold(), 0)

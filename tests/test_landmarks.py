@@ -153,3 +153,18 @@ def test_validate_landmarks_catches_broken_tables():
     with pytest.raises(ValidationError, match="hourly"):
         validate_landmarks(broken)
     assert routeplan.find_landmarks is find_landmarks
+
+
+def test_name_is_the_title_most_photographers_share():
+    """Decorated titles vote for the plain name they contain; camera file names never name a place."""
+    titles = ["Union Station at night", "Union Station", "At Union Station", "IMG_4821", "DSC01234"]
+    rows = [
+        (f"u{i}", f"2024-05-0{i + 1} 12:00", 43.6453, -79.3806, t) for i, t in enumerate(titles)
+    ]
+    lm, _ = find_landmarks(make_photos(rows), eps_m=50, min_samples=2, min_users=3)
+    assert lm.loc[0, "name"] == "Union Station"
+    unnamed = [
+        (f"u{i}", f"2024-05-0{i + 1} 12:00", 43.6453, -79.3806, f"IMG_{i}") for i in range(4)
+    ]
+    lm, _ = find_landmarks(make_photos(unnamed), eps_m=50, min_samples=2, min_users=3)
+    assert lm.loc[0, "name"] == "Landmark 1"
