@@ -1,0 +1,280 @@
+"""Command line: ``routeplan plan PHOTOS`` mines a photo folder and writes an HTML route map.
+
+A user's mistake (a missing folder, no photo with GPS, an unknown start) prints one line
+``routeplan: error: ...`` and exits with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__, settings
+from ._errors import NoLandmarksError, NoPhotosError, RouteplanError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
+    import pandas as pd
+
+    from .photos import IngestReport
+
+log = logging.getLogger("routeplan")
+
+
+def _place(text: str) -> str | int:
+    """A start/end as typed: a landmark id (digits), coordinates ("lat,lon") or a name."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    return text
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    return parse
+
+
+def _add_mining_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("photos", type=Path, help="folder of photos (scanned recursively) or one photo")
+    p.add_argument(
+        "--user-from",
+        choices=["folder", "artist", "serial"],
+        default=settings.USER_FROM,
+        help="who took a photo: first sub-folder (default), EXIF Artist, or camera serial",
+    )
+    p.add_argument(
+        "--eps-m",
+        type=_positive(float),
+        default=settings.EPS_M,
+        help=f"landmark radius in metres for DBSCAN (default {settings.EPS_M:g})",
+    )
+    p.add_argument(
+        "--min-samples",
+        type=_positive(int),
+        default=settings.MIN_SAMPLES,
+        help=f"photos near a point that make it a landmark core (default {settings.MIN_SAMPLES})",
+    )
+    p.add_argument(
+        "--min-users",
+        type=_positive(int),
+        default=settings.MIN_USERS,
+        help=f"distinct photographers a landmark needs (default {settings.MIN_USERS})",
+    )
+    p.add_argument(
+        "--gap-h",
+        type=_positive(float),
+        default=settings.GAP_H,
+        help=f"hours without photos that end a trip (default {settings.GAP_H:g})",
+    )
+    p.add_argument(
+        "--report", type=Path, help="write the ingest report (file, status, reason) as CSV"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``routeplan`` command."""
+    parser = argparse.ArgumentParser(
+        prog="routeplan",
+        description="Turn geo-tagged photos into travel itineraries.",
+    )
+    parser.add_argument("--version", action="version", version=f"routeplan {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "plan",
+        help="plan an itinerary from a photo folder and write an HTML route map",
+        description=(
+            "Mine landmarks and the moves between them from geo-tagged photos, plan an itinerary "
+            "that fits the time budget, and write an interactive HTML map."
+        ),
+    )
+    _add_mining_options(p)
+    p.add_argument(
+        "-o", "--out", type=Path, default=Path("route.html"), help="HTML map to write (route.html)"
+    )
+    p.add_argument(
+        "--start",
+        type=_place,
+        help="landmark name or id, or 'lat,lon' (default: the most popular landmark)",
+    )
+    p.add_argument(
+        "--end", type=_place, help="landmark name or id, or 'lat,lon' (default: anywhere)"
+    )
+    p.add_argument(
+        "--start-time",
+        help=f"'HH:MM' today or 'YYYY-MM-DD HH:MM', local time (default {settings.START_TIME})",
+    )
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument(
+        "--hours",
+        type=_positive(float),
+        help=f"time budget in hours (default {settings.BUDGET_MIN / 60:g})",
+    )
+    budget.add_argument("--budget-min", type=_positive(float), help="time budget in minutes")
+    p.add_argument(
+        "--walk-speed-kmh",
+        type=_positive(float),
+        default=settings.WALK_SPEED_KMH,
+        help=f"walking speed where no observed time exists (default {settings.WALK_SPEED_KMH:g})",
+    )
+    p.add_argument(
+        "--tiles", default="OpenStreetMap", help="folium tile layer name (default OpenStreetMap)"
+    )
+    p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser(
+        "landmarks",
+        help="list the landmarks mined from a photo folder",
+        description="Mine landmarks from geo-tagged photos and list them (or write them to a file).",
+    )
+    _add_mining_options(p)
+    p.add_argument(
+        "-o", "--out", type=Path, help="write the landmarks (.geojson, .gpkg, .parquet or .csv)"
+    )
+    p.set_defaults(func=_cmd_landmarks)
+    return parser
+
+
+def _mine(
+    args: argparse.Namespace,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame, nx.DiGraph]:
+    """photos → landmarks → visits → graph, with a line of progress for each stage."""
+    from .graph import build_graph
+    from .landmarks import find_landmarks
+    from .photos import read_photos
+    from .visits import find_visits
+
+    photos, report = read_photos(args.photos, user_from=args.user_from)
+    if args.report is not None:
+        report.to_csv(args.report)
+    skipped = f", skipped {report.n_skipped} ({_reasons(report)})" if report.n_skipped else ""
+    print(f"photos: read {report.n_read}{skipped}")
+    if len(photos) == 0:
+        raise NoPhotosError(
+            f"no photo in {args.photos} has a valid GPS position and time "
+            f"({report.n_skipped} files skipped; --report FILE lists why)"
+        )
+    landmarks, photos = find_landmarks(
+        photos,
+        eps_m=args.eps_m,
+        min_samples=args.min_samples,
+        min_users=args.min_users,
+        gap_h=args.gap_h,
+    )
+    if len(landmarks) == 0:
+        raise NoLandmarksError(
+            f"no landmark among {len(photos)} photos with --eps-m {args.eps_m:g} "
+            f"--min-samples {args.min_samples} --min-users {args.min_users}; "
+            "try a larger --eps-m or smaller --min-samples/--min-users"
+        )
+    visits = find_visits(photos, gap_h=args.gap_h)
+    G = build_graph(landmarks, visits)
+    print(
+        f"landmarks: {len(landmarks)} from {int((photos['landmark_id'] >= 0).sum())} photos; "
+        f"{visits['trip_id'].nunique()} trips, {G.number_of_edges()} observed moves"
+    )
+    return photos, landmarks, visits, G
+
+
+def _reasons(report: IngestReport) -> str:
+    counts = report.counts()
+    return ", ".join(f"{n} {reason}" for reason, n in counts.items())
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from .maps import route_map, save_map
+    from .planner import plan
+
+    _, landmarks, _, G = _mine(args)
+    start = args.start if args.start is not None else int(landmarks["landmark_id"].iloc[0])
+    if args.budget_min is not None:
+        budget_min = args.budget_min
+    elif args.hours is not None:
+        budget_min = args.hours * 60.0
+    else:
+        budget_min = settings.BUDGET_MIN
+    itineraries = plan(
+        G,
+        start=start,
+        end=args.end,
+        budget_min=budget_min,
+        start_time=args.start_time,
+        walk_speed_kmh=args.walk_speed_kmh,
+    )
+    for it in itineraries:
+        print(it.summary())
+    m = route_map(itineraries, landmarks, tiles=args.tiles)
+    path = save_map(m, args.out)
+    print(f"map: {path}")
+    return 0
+
+
+def _cmd_landmarks(args: argparse.Namespace) -> int:
+    _, landmarks, _, _ = _mine(args)
+    if args.out is not None:
+        _write_table(landmarks, args.out)
+        print(f"landmarks: {args.out}")
+        return 0
+    cols = ["landmark_id", "name", "n_users", "n_photos", "stay_min", "lat", "lon"]
+    table = landmarks[cols].rename(columns={"landmark_id": "id", "n_users": "visitors"})
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.5f}"))
+    return 0
+
+
+def _write_table(landmarks: gpd.GeoDataFrame, path: Path) -> None:
+    suffix = path.suffix.lower()
+    out = landmarks.drop(columns=["footprint"])
+    out["hourly"] = out["hourly"].map(lambda v: ",".join(f"{x:.4f}" for x in v))
+    out["monthly"] = out["monthly"].map(lambda v: ",".join(f"{x:.4f}" for x in v))
+    if suffix == ".geojson":
+        out.to_file(path, driver="GeoJSON")
+    elif suffix == ".gpkg":
+        out.to_file(path, driver="GPKG")
+    elif suffix == ".parquet":
+        out.to_parquet(path)
+    elif suffix == ".csv":
+        out.drop(columns="geometry").to_csv(path, index=False)
+    else:
+        raise RouteplanError(f"cannot write {path}: use .geojson, .gpkg, .parquet or .csv")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``routeplan`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except RouteplanError as exc:
+        print(f"routeplan: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. the output folder does not exist or is not writable
+        print(
+            f"routeplan: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        print("routeplan: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
