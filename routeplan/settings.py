@@ -43,6 +43,10 @@ DETOUR_FACTOR: float = 1.3
 BUDGET_MIN: float = 360.0
 #: Default local start time of a plan.
 START_TIME: str = "09:00"
+#: An observed travel time is used only when at least this many distinct travellers made the
+#: move; a single person's move is too noisy (a missed photo, a taxi, a wrong clock) and the walking
+#: estimate is used instead.
+MIN_OBSERVED_USERS: int = 2
 #: Weight of the transition log-likelihood ratio in the itinerary objective.
 TRANSITION_WEIGHT: float = 0.05
 #: Additive (Laplace) smoothing of transition probabilities.
