@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, settings
-from ._errors import NoLandmarksError, NoPhotosError, RouteplanError
+from ._errors import InputError, NoLandmarksError, NoPhotosError, RouteplanError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -146,7 +146,76 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--out", type=Path, help="write the landmarks (.geojson, .gpkg, .parquet or .csv)"
     )
     p.set_defaults(func=_cmd_landmarks)
+
+    p = sub.add_parser(
+        "ingest",
+        help="read photos (a folder or a table) into a GeoParquet photos table and a report",
+        description=(
+            "Read geo-tagged photo files (EXIF) or a photo table (.csv, .csv.gz, .tsv, .parquet) "
+            "into the photos table, written as GeoParquet, with a report of every file or row "
+            "read or skipped and why."
+        ),
+    )
+    p.add_argument(
+        "photos", type=Path, help="folder of photos, one photo, or a table (.csv[.gz], .parquet)"
+    )
+    p.add_argument(
+        "-o", "--out", type=Path, required=True, help="GeoParquet file to write (.parquet)"
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        help="report to write, .csv or .json (default: <out stem>.report.csv next to --out)",
+    )
+    p.add_argument(
+        "--preset",
+        choices=INGEST_PRESETS,
+        help="a known table layout: yfcc (Flickr/YFCC100M export) or uservisits (IJCAI'15)",
+    )
+    p.add_argument(
+        "--pois", type=Path, help="POI table giving the coordinates of photos tied to POIs"
+    )
+    p.add_argument(
+        "--columns",
+        type=_column_mapping,
+        metavar="KEY=COLUMN,...",
+        help="table columns for photo_id, user_id, taken_at, lat, lon, title, tags, poi_id, ...",
+    )
+    p.add_argument("--sep", help="field separator of a CSV table (default: sniffed)")
+    p.add_argument(
+        "--tz",
+        help="IANA zone of table times without offset (default: the zone of the coordinates)",
+    )
+    p.add_argument(
+        "--hash-users",
+        metavar="SALT",
+        help="replace photographers by hashes salted with SALT (keep SALT secret)",
+    )
+    p.add_argument(
+        "--user-from",
+        choices=["folder", "artist", "serial"],
+        help=f"photo folders: who took a photo (default {settings.USER_FROM})",
+    )
+    p.set_defaults(func=_cmd_ingest)
     return parser
+
+
+#: Values of ``ingest --preset`` (the keys of routeplan.tables.PRESETS, listed here so that
+#: ``--help`` does not import pandas).
+INGEST_PRESETS: tuple[str, ...] = ("uservisits", "yfcc")
+
+
+def _column_mapping(text: str) -> dict[str, str]:
+    """``"photo_id=id,user_id=owner"`` → ``{"photo_id": "id", "user_id": "owner"}``."""
+    mapping: dict[str, str] = {}
+    for item in text.split(","):
+        key, sep, column = item.partition("=")
+        if not sep or not key.strip() or not column.strip():
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not KEY=COLUMN (e.g. --columns photo_id=id,user_id=owner)"
+            )
+        mapping[key.strip()] = column.strip()
+    return mapping
 
 
 def _mine(
@@ -250,6 +319,84 @@ def _write_table(landmarks: gpd.GeoDataFrame, path: Path) -> None:
         out.drop(columns="geometry").to_csv(path, index=False)
     else:
         raise RouteplanError(f"cannot write {path}: use .geojson, .gpkg, .parquet or .csv")
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from .photos import read_photos
+    from .privacy import hash_paths, hash_users
+    from .tables import is_table, read_photo_table
+
+    out: Path = args.out
+    if out.suffix.lower() not in (".parquet", ".geoparquet"):
+        raise InputError(f"cannot write {out}: the photos table is GeoParquet, use a .parquet name")
+    report_path: Path = args.report or out.with_name(f"{out.stem}.report.csv")
+    if report_path.suffix.lower() not in (".csv", ".json"):
+        raise InputError(f"cannot write the report {report_path}: use a .csv or .json name")
+    if args.hash_users is not None and not args.hash_users:
+        raise InputError("--hash-users needs a non-empty SALT")
+    table_options = {
+        "--preset": args.preset,
+        "--pois": args.pois,
+        "--columns": args.columns,
+        "--sep": args.sep,
+        "--tz": args.tz,
+    }
+    if is_table(args.photos):
+        if args.user_from is not None:
+            raise InputError(
+                "--user-from is for photo folders; a table names its users in a column "
+                "(--columns user_id=<column>)"
+            )
+        photos, report = read_photo_table(
+            args.photos,
+            columns=args.columns,
+            preset=args.preset,
+            pois=args.pois,
+            sep=args.sep,
+            tz=args.tz,
+        )
+        unit = "row"
+    else:
+        given = [name for name, value in table_options.items() if value is not None]
+        if given:
+            raise InputError(
+                f"{', '.join(given)} apply to photo tables (.csv, .csv.gz, .tsv, .parquet); "
+                f"{args.photos} is not one"
+            )
+        photos, report = read_photos(args.photos, user_from=args.user_from or settings.USER_FROM)
+        unit = "file"
+    if args.hash_users is not None:
+        photos = hash_users(photos, salt=args.hash_users)
+        if unit == "file":  # report paths start with the user folders
+            report.table["file"] = hash_paths(report.table["file"], salt=args.hash_users)
+    if report_path.suffix.lower() == ".json":
+        report.table.to_json(report_path, orient="records", indent=1, force_ascii=False)
+    else:
+        report.to_csv(report_path)
+    print(_ingest_summary(report, unit=unit, source=args.photos))
+    print(f"report: {report_path}")
+    if len(photos) == 0:
+        raise NoPhotosError(
+            f"no usable photo in {args.photos} ({report.n_skipped} {unit}(s) skipped; "
+            f"{report_path} lists why); nothing written to {out}"
+        )
+    photos.to_parquet(out)
+    print(f"photos: {out} ({len(photos)} photos, {photos['user_id'].nunique()} users)")
+    return 0
+
+
+def _ingest_summary(report: IngestReport, *, unit: str, source: Path, max_examples: int = 3) -> str:
+    """Totals, then each skip reason with its count and a few example files or rows."""
+    lines = [
+        f"{source}: {report.n_files} {unit}(s), {report.n_read} read, {report.n_skipped} skipped"
+    ]
+    table = report.table
+    skipped = table[table["status"] == "skipped"]
+    for reason, count in report.counts().items():
+        examples = skipped.loc[skipped["reason"] == reason, "file"].head(max_examples).tolist()
+        more = ", ..." if count > len(examples) else ""
+        lines.append(f"  {reason:<28} {count:>8}  e.g. {', '.join(map(str, examples))}{more}")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
