@@ -24,12 +24,15 @@ from ._errors import (
     UnknownPlaceError,
     ValidationError,
 )
-from .itinerary import Itinerary, Leg, Stop
 
 __version__ = "0.1.0"
 
-# Stages are imported on first use so that `import routeplan` stays fast for the CLI's --help.
+# Stages are imported on first use, so that `import routeplan` (the CLI's --help, and every worker
+# process of the EXIF pool) does not pay for geopandas.
 _LAZY = {
+    "Itinerary": "itinerary",
+    "Leg": "itinerary",
+    "Stop": "itinerary",
     "read_photos": "photos",
     "validate_photos": "photos",
     "IngestReport": "photos",
@@ -51,12 +54,9 @@ _LAZY = {
 __all__ = [
     "BudgetTooShortError",
     "InputError",
-    "Itinerary",
-    "Leg",
     "NoLandmarksError",
     "NoPhotosError",
     "RouteplanError",
-    "Stop",
     "UnknownPlaceError",
     "ValidationError",
     *_LAZY,

@@ -47,6 +47,35 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+def _add_read_options(p: argparse.ArgumentParser) -> None:
+    """--jobs and --no-cache: how a photo folder is read."""
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive(int),
+        help="processes reading EXIF (default: all cores)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every photo again instead of reusing the ingest cache of unchanged files "
+        "(kept in $XDG_CACHE_HOME/routeplan, default ~/.cache/routeplan)",
+    )
+
+
+def _read_folder(args: argparse.Namespace, *, user_from: str) -> tuple[Any, Any]:
+    """read_photos with the CLI's read options and a progress bar on a terminal."""
+    from .photos import read_photos
+
+    return read_photos(
+        args.photos,
+        user_from=user_from,
+        jobs=args.jobs,
+        cache=not args.no_cache,
+        progress=sys.stderr.isatty(),
+    )
+
+
 def _add_mining_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("photos", type=Path, help="folder of photos (scanned recursively) or one photo")
     p.add_argument(
@@ -82,6 +111,7 @@ def _add_mining_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--report", type=Path, help="write the ingest report (file, status, reason) as CSV"
     )
+    _add_read_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["folder", "artist", "serial"],
         help=f"photo folders: who took a photo (default {settings.USER_FROM})",
     )
+    _add_read_options(p)
     p.set_defaults(func=_cmd_ingest)
     return parser
 
@@ -224,10 +255,9 @@ def _mine(
     """photos → landmarks → visits → graph, with a line of progress for each stage."""
     from .graph import build_graph
     from .landmarks import find_landmarks
-    from .photos import read_photos
     from .visits import find_visits
 
-    photos, report = read_photos(args.photos, user_from=args.user_from)
+    photos, report = _read_folder(args, user_from=args.user_from)
     if args.report is not None:
         report.to_csv(args.report)
     skipped = f", skipped {report.n_skipped} ({_reasons(report)})" if report.n_skipped else ""
@@ -322,7 +352,6 @@ def _write_table(landmarks: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from .photos import read_photos
     from .privacy import hash_paths, hash_users
     from .tables import is_table, read_photo_table
 
@@ -363,7 +392,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
                 f"{', '.join(given)} apply to photo tables (.csv, .csv.gz, .tsv, .parquet); "
                 f"{args.photos} is not one"
             )
-        photos, report = read_photos(args.photos, user_from=args.user_from or settings.USER_FROM)
+        photos, report = _read_folder(args, user_from=args.user_from or settings.USER_FROM)
         unit = "file"
     if args.hash_users is not None:
         photos = hash_users(photos, salt=args.hash_users)
@@ -412,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RouteplanError as exc:
         print(f"routeplan: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stderr.close()
+        return 0
     except OSError as exc:  # e.g. the output folder does not exist or is not writable
         print(
             f"routeplan: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),

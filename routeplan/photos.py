@@ -1,43 +1,61 @@
 """Photo ingestion: EXIF of photo files → the photos GeoDataFrame and an ingest report.
 
-The per-file loop only pulls raw EXIF values (text and rational pairs) into plain records; GPS
-decoding, validation, time resolution and time-zone lookups then run vectorised over all records.
+Four steps, built for folders of any size:
+
+1. **list**: ``os.scandir`` walk (sorted per folder), one ``stat`` a file; files whose suffix is
+   not a photo suffix are reported as ``"not a photo file"`` without being opened;
+2. **cache** (optional): files whose path, size and modification time (ns) are in the cache
+   (see :mod:`routeplan._cache`) are not opened again; the rest are read;
+3. **read**: raw EXIF values (text and rational pairs, nothing decoded) of each file (see
+   :mod:`routeplan._exif`), in a process pool for large inputs (see :mod:`routeplan._pool`), with
+   a time limit per file;
+4. **resolve**: GPS decoding, validation, time resolution and time-zone lookups, vectorised over
+   all records (in blocks of ``RESOLVE_BLOCK_FILES``, so memory stays flat). The per-file results
+   are what the cache stores; the user (``user_from``), the plausible-date check and the final
+   frame are derived from them on every run.
 
 How ``taken_at`` (a UTC instant) is resolved, first rule that applies:
 
 1. local wall time (``DateTimeOriginal``, else ``DateTimeDigitized``, else ``Image DateTime``; the
    first one that parses) with its offset tag (``OffsetTimeOriginal`` / ``OffsetTimeDigitized``
-   paired with its time, else ``OffsetTime``), e.g. ``"+02:00"``: the exact instant;
-2. else the GPS stamp (``GPSDateStamp`` + ``GPSTimeStamp``, UTC). When a local wall time exists, the
-   GPS date is snapped by whole days so that ``gps − local`` lies within ±14 h (GPS receivers often
-   write a wrong date next to a right time); a GPS time without a date takes the local date the
-   same way. Without a local wall time, the GPS stamp is used as is;
+   paired with its time, else ``OffsetTime``), e.g. ``"+02:00"``: the exact instant — unless the
+   wall time is before ``MIN_PLAUSIBLE_DATE`` (a camera clock never set) and a full GPS stamp
+   exists;
+2. else the GPS stamp (``GPSDateStamp`` + ``GPSTimeStamp``, UTC). When a plausible local wall time
+   exists, the GPS date is snapped by whole days so that ``gps − local`` lies within ±14 h (GPS
+   receivers often write a wrong date next to a right time); a GPS time without a date takes the
+   local date the same way. Without a plausible local wall time, the GPS stamp is used as is;
 3. else the local wall time in the IANA zone of the coordinates (see :mod:`routeplan._timezones`:
    an ambiguous fall-back wall time is read as daylight-saving time, a nonexistent spring-forward
    wall time is shifted forward past the gap).
 
 A photo without any usable time is skipped: ``"no timestamp"`` when no time tag holds a value
 (absent or blank), ``"invalid timestamp"`` when one holds a value that is not a real date and time
-(``"0000:00:00 00:00:00"``, 30 February, ...).
+(``"0000:00:00 00:00:00"``, 30 February, ...), ``"implausible date"`` when the instant is before
+``MIN_PLAUSIBLE_DATE`` or more than ``MAX_FUTURE_DAYS`` after the time of reading.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import exifread
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import settings
+from . import _exif, settings
+from ._cache import default_cache_path, load_cache, save_cache
 from ._errors import InputError, ValidationError
+from ._exif import RAW_COLUMNS, RAW_TEXT, read_chunk
+from ._pool import map_chunks, resolve_jobs
 from ._timezones import localize_wall_times, zones_at
 
 __all__ = ["IngestReport", "read_photos", "validate_photos"]
@@ -46,8 +64,9 @@ logger = logging.getLogger(__name__)
 
 # --- skip reasons (stable codes; the report's `reason` column) -------------------------------
 NOT_A_PHOTO = "not a photo file"
-UNREADABLE = "unreadable"
-NO_EXIF = "no EXIF"
+UNREADABLE = _exif.UNREADABLE
+UNSUPPORTED_FORMAT = _exif.UNSUPPORTED_FORMAT
+NO_EXIF = _exif.NO_EXIF
 NO_GPS = "no GPS"
 GPS_BAD_VALUE = "invalid GPS: bad value"
 GPS_ZERO_DEN = "invalid GPS: zero denominator"
@@ -56,9 +75,21 @@ GPS_OUT_OF_RANGE = "invalid GPS: out of range"
 GPS_NULL_ISLAND = "invalid GPS: (0, 0)"
 NO_TIMESTAMP = "no timestamp"
 INVALID_TIMESTAMP = "invalid timestamp"
+IMPLAUSIBLE_DATE = "implausible date"
 
 #: Accepted values of ``user_from``.
 USER_FROM_CHOICES: tuple[str, ...] = ("folder", "artist", "serial")
+
+MIN_PLAUSIBLE_DATE = settings.MIN_PLAUSIBLE_DATE
+MAX_FUTURE_DAYS = settings.MAX_FUTURE_DAYS
+
+#: Longest time (seconds) exifread may spend on one file before it is reported "unreadable".
+#: Enforced with SIGALRM where available (POSIX), in worker processes always and in-process only
+#: when called from the main thread with no other SIGALRM handler or timer installed.
+FILE_TIMEOUT_S: float = 30.0
+
+#: Raw records are resolved (decoded, validated, localised) in blocks of this many files.
+RESOLVE_BLOCK_FILES: int = 4096
 
 #: Largest UTC offset that exists (Kiribati, UTC+14; the most negative is UTC−12).
 MAX_UTC_OFFSET_H: float = 14.0
@@ -79,59 +110,35 @@ _FLOAT_COLUMNS = ("lat", "lon", "alt_m", "accuracy_m")
 _TEXT_DTYPE = pd.Series(["text"]).dtype  # object on pandas 2, "str" on pandas 3
 _REPORT_COLUMNS = ("file", "status", "reason", "detail")
 
-# --- raw EXIF fields ---------------------------------------------------------------------------
-_TEXT_TAGS: dict[str, str] = {
-    "dto": "EXIF DateTimeOriginal",
-    "dtd": "EXIF DateTimeDigitized",
-    "dti": "Image DateTime",
-    "oto": "EXIF OffsetTimeOriginal",
-    "otd": "EXIF OffsetTimeDigitized",
-    "oti": "EXIF OffsetTime",
-    "gps_date": "GPS GPSDate",
-    "lat_ref": "GPS GPSLatitudeRef",
-    "lon_ref": "GPS GPSLongitudeRef",
-    "make": "Image Make",
-    "model": "Image Model",
-    "artist": "Image Artist",
-    "title": "Image ImageDescription",
-    "serial": "EXIF BodySerialNumber",
-}
-#: Rational tags: record prefix → (tag names tried in order, most components read).
-_RATIONAL_TAGS: dict[str, tuple[tuple[str, ...], int]] = {
-    "lat": (("GPS GPSLatitude",), 3),
-    "lon": (("GPS GPSLongitude",), 3),
-    "gpst": (("GPS GPSTimeStamp",), 3),
-    "alt": (("GPS GPSAltitude",), 1),
-    "acc": (("GPS GPSHPositioningError", "GPS Tag 0x001F"), 1),
-}
-_RECORD_TEXT: tuple[str, ...] = (
-    "file",
-    "path",
-    "folder_user",
-    "reason",
-    "detail",
-    "exif_warnings",
-    *_TEXT_TAGS,
-)
-_RECORD_COLUMNS: tuple[str, ...] = (
-    *_RECORD_TEXT,
-    "alt_ref",
-    *(
-        name
-        for prefix, (_, k) in _RATIONAL_TAGS.items()
-        for name in (
-            f"{prefix}_n",
-            *(f"{prefix}{i}{part}" for i in range(k) for part in ("num", "den")),
-        )
-    ),
+#: Per-file results: what the cache stores, one row a photo-suffixed file.
+_KEY_COLUMNS = ("file", "size", "mtime_ns")
+_ROW_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()),
+        ("size", pa.int64()),
+        ("mtime_ns", pa.int64()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("taken_at", pa.timestamp("ns", tz="UTC")),
+        ("tz", pa.string()),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("alt_m", pa.float64()),
+        ("accuracy_m", pa.float64()),
+        ("camera", pa.string()),
+        ("title", pa.string()),
+        ("artist", pa.string()),
+        ("serial", pa.string()),
+    ]
 )
 
-_IMAGE_HEADERS = (b"\xff\xd8", b"II*\x00", b"MM\x00*")
 _DATETIME_RE = (
     r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})[ T]+(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)"
 )
 _DATE_RE = r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})\s*$"
 _OFFSET_RE = r"^\s*([+-])(\d{1,2}):?(\d{2})\s*$"
+#: Suffix of the file name of a relative path, as ``pathlib.PurePath.suffix`` finds it (RE2).
+_SUFFIX_RE = r"(?:^|/)[^/]+?(?P<suffix>\.[^./]+)$"
 
 
 @dataclass(repr=False)
@@ -215,6 +222,9 @@ def read_photos(
     *,
     user_from: str = settings.USER_FROM,
     recursive: bool = True,
+    jobs: int | None = None,
+    cache: bool | str | os.PathLike[str] | None = None,
+    progress: bool = False,
 ) -> tuple[gpd.GeoDataFrame, IngestReport]:
     """Read the EXIF position and time of photo files into the photos GeoDataFrame.
 
@@ -228,6 +238,20 @@ def read_photos(
         ``"serial"`` (EXIF BodySerialNumber); the last two fall back to the folder.
     recursive
         Look into sub-folders (if False, only the files directly in ``path``).
+    jobs
+        Processes reading EXIF in parallel; None uses every available CPU, 1 reads in this
+        process. Fewer than ``routeplan._pool.POOL_MIN_ITEMS`` (200) files to read are always
+        read in this process. The result does not depend on ``jobs``.
+    cache
+        Incremental cache of per-file results (used when ``path`` is a folder): None or False
+        for none, True for the default file under the user cache dir
+        (``$XDG_CACHE_HOME`` or ``~/.cache``, ``routeplan/ingest-<sha1 of the folder>.parquet``),
+        or the path of a cache file. Files whose relative path, size and modification time are
+        cached are not opened again; a changed or new file is read, a deleted one dropped. An
+        unusable cache (corrupt, another routeplan version or folder) is ignored with a logged
+        warning and rewritten. The result is the same with or without a cache.
+    progress
+        Show a progress bar (tqdm, on stderr) while files are read.
 
     Returns
     -------
@@ -241,46 +265,41 @@ def read_photos(
     Raises
     ------
     InputError
-        ``path`` does not exist, or ``user_from`` is not one of ``USER_FROM_CHOICES``.
+        ``path`` does not exist, ``user_from`` is not one of ``USER_FROM_CHOICES``, or ``jobs``
+        is not a positive integer.
+
+    Notes
+    -----
+    Worker processes are started by a fork server (``spawn`` where there is none), as with any
+    ``multiprocessing`` code: a script that calls this with ``jobs`` > 1 must keep its top-level
+    code under ``if __name__ == "__main__":`` (notebooks and ``python -m`` need nothing). The
+    first pool of a session costs about a second to start, later ones a few milliseconds.
+
+    Each file gets at most ``FILE_TIMEOUT_S`` seconds (POSIX; see there). Skip reasons that may
+    not last (a file that could not be opened, or timed out) are never cached.
     """
     if user_from not in USER_FROM_CHOICES:
         raise InputError(
             f"user_from={user_from!r} is not supported; use one of {', '.join(USER_FROM_CHOICES)}"
         )
+    n_jobs = resolve_jobs(jobs)
     root = Path(path)
     if not root.exists():
         raise InputError(f"photo path {str(root)!r} does not exist")
+    cache_path: Path | None = None
     if root.is_dir():
-        files = _list_files(root, recursive=recursive)
+        listing = _scan(root, recursive=recursive)
+        if cache is True:
+            cache_path = default_cache_path(root)
+        elif cache is not None and cache is not False:
+            cache_path = Path(cache)
     else:
-        files = [root.name]
+        listing = _scan_one(root)
         root = root.parent
-    root_name = root.absolute().name or "unknown"
+    root_abs = str(root.absolute())
 
-    suffixes = {suffix.lower() for suffix in settings.PHOTO_SUFFIXES}
-    records: list[dict[str, Any]] = []
-    with _captured_exifread_warnings() as warnings_:
-        for rel in files:
-            warnings_.clear()
-            file_path = root / rel
-            if Path(rel).suffix.lower() in suffixes:
-                record = _read_exif(file_path, exifread_warnings=warnings_)
-            else:
-                record = {
-                    "reason": NOT_A_PHOTO,
-                    "detail": f"suffix {Path(rel).suffix or '(none)'!r} is not a photo suffix",
-                }
-            parts = rel.split("/")
-            record["file"] = rel
-            record["path"] = str(file_path.absolute())
-            record["folder_user"] = parts[0] if len(parts) > 1 else root_name
-            record["exif_warnings"] = "; ".join(warnings_) or None
-            if record.get("reason"):
-                logger.debug("skip %s: %s (%s)", rel, record["reason"], record.get("detail"))
-            records.append(record)
-
-    raw = pd.DataFrame.from_records(records, columns=list(_RECORD_COLUMNS))
-    photos, table = _assemble(raw, user_from=user_from)
+    rows = _ingest(root_abs, listing, cache_path=cache_path, jobs=n_jobs, progress=progress)
+    photos, table = _finalize(rows, root_abs=root_abs, user_from=user_from)
     report = IngestReport(table=table, root=str(root))
     logger.debug("read %d photo(s), skipped %d file(s)", report.n_read, report.n_skipped)
     return photos, report
@@ -375,113 +394,238 @@ def validate_photos(photos: Any) -> gpd.GeoDataFrame:
     return photos
 
 
-# --- reading ----------------------------------------------------------------------------------
+# --- listing ----------------------------------------------------------------------------------
 
 
-def _list_files(root: Path, *, recursive: bool) -> list[str]:
-    """Paths (relative, ``/``-separated, sorted) of every file under ``root``, hidden ones too."""
-    if not recursive:
-        return sorted(entry.name for entry in os.scandir(root) if not entry.is_dir())
-    found: list[str] = []
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        rel = Path(folder).relative_to(root)
-        found.extend((rel / name).as_posix() for name in names)
-    return sorted(found)
+def _scan(root: Path, *, recursive: bool) -> pa.Table:
+    """Every file under ``root``: ``file`` (relative, ``/``-separated), ``size``, ``mtime_ns``.
 
-
-@contextmanager
-def _captured_exifread_warnings() -> Iterator[list[str]]:
-    """Keep exifread's warnings off stderr; collect their messages (re-logged at debug)."""
-    messages: list[str] = []
-
-    def _capture(record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.WARNING:
-            messages.append(record.getMessage())
-            logger.debug("exifread: %s", record.getMessage())
-            return False
-        return True
-
-    exif_logger = logging.getLogger("exifread")
-    exif_logger.addFilter(_capture)
-    try:
-        yield messages
-    finally:
-        exif_logger.removeFilter(_capture)
-
-
-def _read_exif(path: Path, *, exifread_warnings: list[str] | None = None) -> dict[str, Any]:
-    """Raw EXIF values of one file as a plain record (text and rational pairs, nothing decoded).
-
-    ``exifread_warnings`` are the warnings exifread logged while reading this file: a file where
-    exifread found nothing but complained is corrupt ("unreadable"), not merely without EXIF.
+    A depth-first ``os.scandir`` walk, sorted by name in each folder, with one ``stat`` a file
+    (symbolic links followed for files; linked folders are not entered). Entries that are not
+    regular files, or cannot be stat-ed, get ``size`` -1 and a ``scan_reason``/``scan_detail``.
     """
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(12)
-            if not (head.startswith(_IMAGE_HEADERS) or head[4:8] == b"ftyp"):
-                return {"reason": UNREADABLE, "detail": "not an image (unrecognised file header)"}
-            tags = exifread.process_file(fh, details=False, extract_thumbnail=False)
-    except Exception as exc:  # a corrupt or truncated file can raise anything inside exifread
-        return {"reason": UNREADABLE, "detail": f"{type(exc).__name__}: {exc}"}
-    if not any(key.split(" ", 1)[0] in ("Image", "EXIF", "GPS") for key in tags):
-        if exifread_warnings:
-            return {"reason": UNREADABLE, "detail": "corrupt EXIF"}
-        return {"reason": NO_EXIF, "detail": "no EXIF block"}
-    record: dict[str, Any] = {name: _text(tags.get(tag)) for name, tag in _TEXT_TAGS.items()}
-    for prefix, (names, k) in _RATIONAL_TAGS.items():
-        tag = next((tags[name] for name in names if name in tags), None)
-        record.update(_rationals(tag, prefix, k))
-    alt_ref = tags.get("GPS GPSAltitudeRef")
-    values = getattr(alt_ref, "values", None)
-    if isinstance(values, list) and values and isinstance(values[0], int):
-        record["alt_ref"] = values[0]
-    return record
+    files: list[str] = []
+    sizes: list[int] = []
+    mtimes: list[int] = []
+    odd: dict[int, tuple[str, str]] = {}
+    stack: list[tuple[str, str]] = [("", os.fspath(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries_it:
+                entries = sorted(entries_it, key=lambda entry: entry.name)
+        except OSError as exc:
+            logger.warning(
+                "cannot list the folder %s (%s: %s); its files are left out",
+                folder,
+                type(exc).__name__,
+                exc,
+            )
+            continue
+        subfolders: list[tuple[str, str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if recursive:
+                    subfolders.append((f"{prefix}{entry.name}/", entry.path))
+                continue
+            size = mtime = -1
+            try:
+                st = entry.stat()
+            except OSError as exc:
+                odd[len(files)] = (UNREADABLE, f"cannot stat: {type(exc).__name__}: {exc}")
+            else:
+                if stat.S_ISREG(st.st_mode):
+                    size, mtime = st.st_size, st.st_mtime_ns
+                elif stat.S_ISDIR(st.st_mode):  # a link to a folder: not followed
+                    continue
+                else:
+                    odd[len(files)] = (NOT_A_PHOTO, "not a regular file")
+            files.append(prefix + entry.name)
+            sizes.append(size)
+            mtimes.append(mtime)
+        stack.extend(reversed(subfolders))
+    return _listing_table(files, sizes, mtimes, odd)
 
 
-def _text(tag: Any) -> str | None:
-    """Stripped text of an EXIF tag without NULs; None when absent or blank."""
-    if tag is None:
-        return None
-    value = tag.values
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
-    if not isinstance(value, str):
-        value = str(tag)
-    value = value.replace("\x00", "").strip()
-    return value or None
+def _scan_one(path: Path) -> pa.Table:
+    """The listing of a single file (see :func:`_scan`)."""
+    st = path.stat()
+    regular = stat.S_ISREG(st.st_mode)
+    odd = {} if regular else {0: (NOT_A_PHOTO, "not a regular file")}
+    size, mtime = (st.st_size, st.st_mtime_ns) if regular else (-1, -1)
+    return _listing_table([path.name], [size], [mtime], odd)
 
 
-def _rationals(tag: Any, prefix: str, k: int) -> dict[str, Any]:
-    """Up to ``k`` (numerator, denominator) pairs of a rational tag as flat record fields.
+def _listing_table(
+    files: list[str], sizes: list[int], mtimes: list[int], odd: dict[int, tuple[str, str]]
+) -> pa.Table:
+    reasons: list[str | None] | None = None
+    details: list[str | None] | None = None
+    if odd:
+        reasons = [None] * len(files)
+        details = [None] * len(files)
+        for at, (reason, detail) in odd.items():
+            reasons[at], details[at] = reason, detail
+    return pa.table(
+        {
+            "file": pa.array(files, type=pa.string()),
+            "size": pa.array(sizes, type=pa.int64()),
+            "mtime_ns": pa.array(mtimes, type=pa.int64()),
+            "scan_reason": pa.array(reasons, type=pa.string())
+            if reasons
+            else pa.nulls(len(files), pa.string()),
+            "scan_detail": pa.array(details, type=pa.string())
+            if details
+            else pa.nulls(len(files), pa.string()),
+        }
+    )
 
-    ``<prefix>_n`` is the number of values: 0 when the tag is absent, -1 when it does not decode
-    (not a list of numbers, or more than ``k`` values).
+
+def _photo_suffixes() -> pa.Array:
+    suffixes = {suffix.lower() for suffix in settings.PHOTO_SUFFIXES}
+    return pa.array(sorted(suffixes), type=pa.string())
+
+
+# --- ingest: cache, read, resolve -------------------------------------------------------------
+
+
+def _ingest(
+    root_abs: str,
+    listing: pa.Table,
+    *,
+    cache_path: Path | None,
+    jobs: int,
+    progress: bool,
+) -> pa.Table:
+    """Per-file results (``_ROW_SCHEMA``) of every listed file, from the cache or read."""
+    suffix = pc.struct_field(pc.extract_regex(listing["file"], _SUFFIX_RE), [0])
+    is_photo = pc.fill_null(pc.is_in(pc.utf8_lower(suffix), value_set=_photo_suffixes()), False)
+    wanted = pc.and_(is_photo, pc.is_null(listing["scan_reason"]))
+    todo = listing.filter(wanted).select(list(_KEY_COLUMNS))
+
+    cached = load_cache(cache_path, schema=_ROW_SCHEMA, root=root_abs) if cache_path else None
+    hits = _ROW_SCHEMA.empty_table()
+    if cached is not None and cached.num_rows and todo.num_rows:
+        where = pc.fill_null(
+            pc.index_in(todo["file"], value_set=cached["file"].combine_chunks()), -1
+        ).to_numpy()
+        found = where >= 0
+        at = where[found]
+        found[found] = (cached["size"].to_numpy()[at] == todo["size"].to_numpy()[found]) & (
+            cached["mtime_ns"].to_numpy()[at] == todo["mtime_ns"].to_numpy()[found]
+        )
+        hits = cached.take(pa.array(where[found]))
+        todo = todo.filter(pa.array(~found))
+
+    fresh = _read_and_resolve(root_abs, todo, jobs=jobs, progress=progress)
+    photo_rows = pa.concat_tables([hits, fresh])
+    if cache_path is not None:
+        lasting = fresh.filter(pc.invert(_transient(fresh)))
+        unchanged = (
+            cached is not None and lasting.num_rows == 0 and hits.num_rows == cached.num_rows
+        )
+        if not unchanged:
+            save_cache(cache_path, pa.concat_tables([hits, lasting]), root=root_abs)
+
+    others = listing.filter(pc.invert(wanted))
+    other_suffix = pc.fill_null(suffix.filter(pc.invert(wanted)), "(none)")
+    not_photo = pc.is_null(others["scan_reason"])
+    suffix_detail = pc.binary_join_element_wise(
+        "suffix '", other_suffix, "' is not a photo suffix", ""
+    )
+    other_rows = pa.table(
+        {
+            "file": others["file"],
+            "size": others["size"],
+            "mtime_ns": others["mtime_ns"],
+            "reason": pc.if_else(not_photo, NOT_A_PHOTO, others["scan_reason"]),
+            "detail": pc.if_else(not_photo, suffix_detail, others["scan_detail"]),
+        }
+    )
+    logger.info(
+        "%d file(s): %d read, %d from the cache, %d not photo files",
+        listing.num_rows,
+        fresh.num_rows,
+        hits.num_rows,
+        others.num_rows,
+    )
+    return pa.concat_tables([photo_rows, _as_rows(other_rows)])
+
+
+def _transient(rows: pa.Table) -> pa.ChunkedArray:
+    """Which rows are "unreadable" for a reason that may go away (not to be cached)."""
+    transient = pc.equal(rows["reason"], UNREADABLE)
+    starts = [pc.starts_with(rows["detail"], prefix) for prefix in _exif.TRANSIENT_DETAILS]
+    return pc.fill_null(pc.and_(transient, functools.reduce(pc.or_, starts)), False)
+
+
+def _as_rows(table: pa.Table) -> pa.Table:
+    """``table`` with the columns and types of ``_ROW_SCHEMA`` (missing columns null)."""
+    n = table.num_rows
+    columns = [
+        table[name].cast(col.type) if name in table.column_names else pa.nulls(n, col.type)
+        for name, col in zip(_ROW_SCHEMA.names, _ROW_SCHEMA, strict=True)
+    ]
+    return pa.Table.from_arrays(columns, schema=_ROW_SCHEMA)
+
+
+def _read_and_resolve(root_abs: str, todo: pa.Table, *, jobs: int, progress: bool) -> pa.Table:
+    """Read the EXIF of the ``todo`` files and resolve it, in blocks: per-file result rows."""
+    files = todo["file"].to_pylist()
+    tables: list[pa.Table] = []
+    block: dict[str, list[Any]] = {name: [] for name in RAW_COLUMNS}
+    start = 0
+
+    def flush() -> None:
+        nonlocal start, block
+        n = len(block["reason"])
+        if n == 0:
+            return
+        resolved = _resolve(pd.DataFrame(block, columns=list(RAW_COLUMNS)))
+        columns = {name: todo[name].slice(start, n) for name in _KEY_COLUMNS}
+        for name in resolved.columns:
+            columns[name] = pa.array(resolved[name], from_pandas=True)
+        tables.append(_as_rows(pa.table(columns)))
+        start += n
+        block = {name: [] for name in RAW_COLUMNS}
+
+    chunks = map_chunks(
+        read_chunk,
+        files,
+        args=(root_abs, FILE_TIMEOUT_S),
+        jobs=jobs,
+        progress=progress,
+        desc="reading EXIF",
+        unit="file",
+        preload=(_exif.__name__,),
+    )
+    for chunk in chunks:
+        for name, values in chunk.items():
+            block[name].extend(values)
+        if len(block["reason"]) >= RESOLVE_BLOCK_FILES:
+            flush()
+    flush()
+    return pa.concat_tables(tables) if tables else _ROW_SCHEMA.empty_table()
+
+
+# --- vectorised resolution --------------------------------------------------------------------
+
+
+def _resolve(raw: pd.DataFrame) -> pd.DataFrame:
+    """Decode, validate and resolve raw records at once: the per-file result columns.
+
+    Returns ``reason``, ``detail``, ``taken_at``, ``tz``, ``lat``, ``lon``, ``alt_m``,
+    ``accuracy_m``, ``camera``, ``title``, ``artist``, ``serial`` (null where skipped), with the
+    index of ``raw``. Nothing here depends on the call's options or the clock, so it is cached.
     """
-    if tag is None:
-        return {f"{prefix}_n": 0}
-    values = tag.values
-    if (
-        not isinstance(values, list)
-        or not 1 <= len(values) <= k
-        or not all(hasattr(v, "numerator") and hasattr(v, "denominator") for v in values)
-    ):
-        return {f"{prefix}_n": -1}
-    out: dict[str, Any] = {f"{prefix}_n": len(values)}
-    for i, value in enumerate(values):
-        out[f"{prefix}{i}num"] = float(value.numerator)
-        out[f"{prefix}{i}den"] = float(value.denominator)
-    return out
-
-
-# --- vectorised assembly ----------------------------------------------------------------------
-
-
-def _assemble(raw: pd.DataFrame, *, user_from: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Decode, validate and resolve all raw records at once: (photos, report table)."""
-    raw = raw.astype({col: (object if col in _RECORD_TEXT else float) for col in raw.columns})
-    reason = raw["reason"].astype(object).where(raw["reason"].notna(), None)
-    detail = raw["detail"].astype(object).where(raw["detail"].notna(), None)
+    raw = raw.astype({col: (object if col in RAW_TEXT else float) for col in raw.columns})
+    raw = raw.reset_index(drop=True)
+    reason = raw["reason"].where(raw["reason"].notna(), None)
+    detail = raw["detail"].where(raw["detail"].notna(), None)
     todo = reason.isna().to_numpy()
     rec = raw.loc[todo].reset_index(drop=True)
 
@@ -504,21 +648,9 @@ def _assemble(raw: pd.DataFrame, *, user_from: str) -> tuple[gpd.GeoDataFrame, p
     detail = detail.astype(object).str.lstrip("; ")
     detail = detail.where(detail.notna(), None)
 
-    table = pd.DataFrame(
-        {
-            "file": raw["file"].astype(object),
-            "status": np.where(reason.isna(), "read", "skipped").astype(object),
-            "reason": reason.astype(object),
-            "detail": detail.astype(object),
-        }
-    )
-
     ok = rec_reason.isna().to_numpy()
     good = rec.loc[ok]
-    if user_from == "folder":
-        user = good["folder_user"]
-    else:
-        user = good["artist" if user_from == "artist" else "serial"].fillna(good["folder_user"])
+    at = np.flatnonzero(todo)[ok]  # positions in `raw` of the photos read
     alt = _ratio(good, "alt", 0)
     alt = np.where(good["alt_ref"].to_numpy(dtype=float) == 1, -alt, alt)
     camera = (
@@ -528,46 +660,32 @@ def _assemble(raw: pd.DataFrame, *, user_from: str) -> tuple[gpd.GeoDataFrame, p
         .astype(object)
         .str.cat(good["model"].fillna("").astype(str).astype(object), sep=" ")
     ).str.strip()
-    data = {
-        "photo_id": good["file"],
-        "user_id": user,
-        "taken_at": taken_at[ok],
-        "tz": tz[ok],
-        "lat": lat[ok],
-        "lon": lon[ok],
-        "alt_m": alt,
-        "accuracy_m": _ratio(good, "acc", 0),
-        "camera": camera.where(camera != "", None),
-        "title": good["title"],
-        "artist": good["artist"],
-        "source": pd.Series("exif", index=good.index, dtype=object),
-        "path": good["path"],
-    }
-    photos = _photos_frame(data)
-    photos = photos.sort_values(["user_id", "taken_at", "photo_id"], kind="mergesort")
-    return photos.reset_index(drop=True), table
 
-
-def _photos_frame(columns: dict[str, Any]) -> gpd.GeoDataFrame:
-    """The photos GeoDataFrame with contract dtypes from equally long column arrays or Series."""
-
-    def typed(name: str, values: Any) -> pd.Series:
-        series = pd.Series(np.asarray(values) if not isinstance(values, pd.Series) else values)
-        series = series.reset_index(drop=True)
-        if name in _FLOAT_COLUMNS:
-            return series.astype("float64")
-        if name == "taken_at":
-            return series.astype("datetime64[ns, UTC]")
-        text = series.astype(object)
-        return text.where(text.notna(), None).astype(_TEXT_DTYPE)
-
-    frame = pd.DataFrame({name: typed(name, values) for name, values in columns.items()})
-    geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4326")
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
-
-
-def _empty_report_table() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in _REPORT_COLUMNS})
+    n = len(raw)
+    out = pd.DataFrame(
+        {
+            "reason": reason.astype(object),
+            "detail": detail.astype(object),
+            "taken_at": pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]"),
+        }
+    )
+    out.loc[at, "taken_at"] = taken_at[ok].to_numpy()
+    for name, values in (
+        ("tz", tz[ok].to_numpy()),
+        ("lat", lat[ok]),
+        ("lon", lon[ok]),
+        ("alt_m", alt),
+        ("accuracy_m", _ratio(good, "acc", 0)),
+        ("camera", camera.where(camera != "", None).to_numpy()),
+        ("title", good["title"].to_numpy()),
+        ("artist", good["artist"].to_numpy()),
+        ("serial", good["serial"].to_numpy()),
+    ):
+        is_float = name in _FLOAT_COLUMNS
+        column = np.full(n, np.nan) if is_float else np.full(n, None, dtype=object)
+        column[at] = values
+        out[name] = column
+    return out
 
 
 def _ratio(rec: pd.DataFrame, prefix: str, i: int) -> np.ndarray:
@@ -704,8 +822,9 @@ def _resolve_times(
     offset = offset.mask(walls["dto"][0].notna(), offsets["oto"].fillna(general))
     offset = offset.mask(use_dtd, offsets["otd"].fillna(general))
     has_local = wall.notna().to_numpy()
-    by_offset = has_local & offset.notna().to_numpy()
-    t_offset = (wall - offset).dt.tz_localize("UTC")
+    # A wall time before MIN_PLAUSIBLE_DATE is a camera clock that was never set: it must not
+    # win over a full GPS stamp, nor drag the GPS date to its own day.
+    wall_ok = (wall >= pd.Timestamp(MIN_PLAUSIBLE_DATE)).to_numpy()
 
     # GPS stamp: UTC time of day + GPS date (or the local date), snapped to the local wall time.
     h, m, s = (_ratio(rec, "gpst", i) for i in range(3))
@@ -733,8 +852,12 @@ def _resolve_times(
             np.ceil((delta_h - MAX_UTC_OFFSET_H) / 24.0),
             np.where(delta_h < -MAX_UTC_OFFSET_H, np.floor((delta_h + MAX_UTC_OFFSET_H) / 24.0), 0),
         )
-    shift_days = np.nan_to_num(shift_days).astype(int)
+    shift_days = np.where(wall_ok, np.nan_to_num(shift_days), 0).astype(int)
     gps_naive = gps_naive - pd.to_timedelta(shift_days, unit="D")
+    gps_full = gps_tod_ok & gps_date.notna().to_numpy()
+
+    by_offset = has_local & offset.notna().to_numpy() & (wall_ok | ~gps_full)
+    t_offset = (wall - offset).dt.tz_localize("UTC")
     by_gps = ~by_offset & gps_naive.notna().to_numpy()
     t_gps = gps_naive.dt.tz_localize("UTC")
 
@@ -800,6 +923,109 @@ def _resolve_times(
     )
     detail = pd.Series(np.where(no_time, raw_text, source), index=index, dtype=object)
     return taken_at, reason, detail
+
+
+# --- final frame ------------------------------------------------------------------------------
+
+
+def _finalize(
+    rows: pa.Table, *, root_abs: str, user_from: str
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Photos and report table from the per-file results of every file (any order)."""
+    rows = rows.sort_by("file")
+    reason = rows["reason"].to_numpy(zero_copy_only=False)
+    detail = rows["detail"].to_numpy(zero_copy_only=False)
+    read = pc.is_null(rows["reason"]).to_numpy(zero_copy_only=False)
+
+    # Plausible dates depend on the clock, so they are checked on every run, not cached.
+    taken = rows["taken_at"].to_numpy().astype("datetime64[ns]")
+    earliest = np.datetime64(MIN_PLAUSIBLE_DATE, "ns")
+    latest = np.datetime64(
+        (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=MAX_FUTURE_DAYS)).tz_localize(None), "ns"
+    )
+    too_old = read & (taken < earliest)
+    too_new = read & (taken > latest)
+    implausible = too_old | too_new
+    if implausible.any():
+        at = np.flatnonzero(implausible)
+        when = pd.Series(taken[at]).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(dtype=object)
+        for i, position in enumerate(at):
+            why = (
+                f"is before {MIN_PLAUSIBLE_DATE}"
+                if too_old[position]
+                else f"is more than {MAX_FUTURE_DAYS:g} day(s) in the future"
+            )
+            source = f" ({detail[position]})" if detail[position] else ""
+            reason[position] = IMPLAUSIBLE_DATE
+            detail[position] = f"taken_at {when[i]} UTC {why}{source}"
+        read = read & ~implausible
+
+    table = pd.DataFrame(
+        {
+            "file": pd.Series(rows["file"].to_numpy(zero_copy_only=False), dtype=object),
+            "status": pd.Series(np.where(read, "read", "skipped"), dtype=object),
+            "reason": pd.Series(reason, dtype=object),
+            "detail": pd.Series(detail, dtype=object),
+        }
+    )
+
+    good = rows.filter(pa.array(read))
+    file = good["file"]
+    root_name = Path(root_abs).name or "unknown"
+    folder_user = pc.if_else(
+        pc.match_substring(file, "/"),
+        pc.list_element(pc.split_pattern(file, "/", max_splits=1), 0),
+        root_name,
+    )
+    if user_from == "folder":
+        user = folder_user
+    else:
+        user = pc.coalesce(good["artist" if user_from == "artist" else "serial"], folder_user)
+    native = file if os.sep == "/" else pc.replace_substring(file, "/", os.sep)
+    columns = {
+        "photo_id": file,
+        "user_id": user,
+        "taken_at": good["taken_at"],
+        "tz": good["tz"],
+        "lat": good["lat"],
+        "lon": good["lon"],
+        "alt_m": good["alt_m"],
+        "accuracy_m": good["accuracy_m"],
+        "camera": good["camera"],
+        "title": good["title"],
+        "artist": good["artist"],
+        "source": pa.array(["exif"] * good.num_rows, type=pa.string()),
+        "path": pc.binary_join_element_wise(root_abs + os.sep, native, ""),
+    }
+    photos = pa.table(columns).sort_by(
+        [("user_id", "ascending"), ("taken_at", "ascending"), ("photo_id", "ascending")]
+    )
+    return _photos_frame(photos.to_pandas()), table
+
+
+def _photos_frame(columns: Any) -> gpd.GeoDataFrame:
+    """The photos GeoDataFrame with contract dtypes from a frame or equally long columns."""
+
+    def typed(name: str, values: Any) -> pd.Series:
+        series = pd.Series(np.asarray(values) if not isinstance(values, pd.Series) else values)
+        series = series.reset_index(drop=True)
+        if name in _FLOAT_COLUMNS:
+            return series.astype("float64")
+        if name == "taken_at":
+            return series.astype("datetime64[ns, UTC]")
+        if series.dtype == _TEXT_DTYPE:
+            return series
+        text = series.astype(object)
+        return text.where(text.notna(), None).astype(_TEXT_DTYPE)
+
+    items = columns.items()
+    frame = pd.DataFrame({name: typed(name, values) for name, values in items})
+    geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def _empty_report_table() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in _REPORT_COLUMNS})
 
 
 def _is_zone(name: str) -> bool:

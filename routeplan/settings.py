@@ -10,8 +10,21 @@ from __future__ import annotations
 EARTH_RADIUS_M: float = 6_371_008.8
 
 # --- ingest ---------------------------------------------------------------------------------
-#: File suffixes read as photos (lower case). exifread reads EXIF from all of them.
-PHOTO_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".heic", ".heif")
+#: File suffixes treated as photos (lower case). exifread reads EXIF from JPEG, TIFF, HEIC/HEIF,
+#: AVIF, JPEG XL, PNG and TIFF-based raw files; a photo format it cannot read is reported as
+#: "unsupported format" rather than "not a photo file".
+PHOTO_SUFFIXES: tuple[str, ...] = (
+    *(".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".heic", ".heif", ".avif", ".jxl", ".png", ".webp"),
+    *(".dng", ".arw", ".srf", ".sr2", ".nef", ".nrw", ".cr2", ".cr3", ".orf", ".rw2", ".pef"),
+    *(".srw", ".raf"),
+)
+
+#: Earliest plausible date of a photo (UTC). Cameras whose clock was never set write 1970-01-01
+#: or similar; 2000-01-01 (another factory default) is kept, as real photos exist. Photos and
+#: table rows before it are reported as "implausible date".
+MIN_PLAUSIBLE_DATE: str = "1990-01-01"
+#: A photo more than this many days after the time of reading is implausible (a wrong clock).
+MAX_FUTURE_DAYS: float = 1.0
 
 #: How the photographer of a file is found: "folder" (first sub-folder under the input root),
 #: "artist" (EXIF Artist) or "serial" (EXIF BodySerialNumber).

@@ -88,12 +88,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import settings
 from ._errors import InputError
 from ._timezones import localize_wall_times, zones_at
 from .photos import (
     GPS_BAD_VALUE,
     GPS_NULL_ISLAND,
     GPS_OUT_OF_RANGE,
+    IMPLAUSIBLE_DATE,
     INVALID_TIMESTAMP,
     REQUIRED_COLUMNS,
     IngestReport,
@@ -114,13 +116,12 @@ logger = logging.getLogger(__name__)
 MALFORMED_ROW = "malformed row"
 MISSING_VALUE = "missing value"
 UNKNOWN_POI = "unknown POI"
-IMPLAUSIBLE_DATE = "implausible date"
 DUPLICATE_ID = "duplicate photo id"
 
 #: Photos taken before this instant are implausible (digital photos with GPS did not exist).
-MIN_PLAUSIBLE_DATE: pd.Timestamp = pd.Timestamp("1990-01-01", tz="UTC")
+MIN_PLAUSIBLE_DATE: pd.Timestamp = pd.Timestamp(settings.MIN_PLAUSIBLE_DATE, tz="UTC")
 #: Photos taken more than this after ``now`` are implausible (clock slack, zones).
-FUTURE_TOLERANCE: pd.Timedelta = pd.Timedelta(days=1)
+FUTURE_TOLERANCE: pd.Timedelta = pd.Timedelta(days=settings.MAX_FUTURE_DAYS)
 
 #: File names read as tables by :func:`is_table` (lower case; gzip'd variants end in ``.gz``).
 TABLE_SUFFIXES: tuple[str, ...] = (

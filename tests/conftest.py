@@ -1,4 +1,5 @@
-"""Shared test fixtures: tiny JPEG files with hand-written EXIF (piexif + Pillow, tests only)."""
+"""Shared test fixtures: tiny JPEG files with hand-written EXIF (piexif + Pillow, tests only), and
+an isolated user cache dir for every test."""
 
 from __future__ import annotations
 
@@ -123,3 +124,13 @@ def write_jpeg(
 def jpeg_writer() -> Callable[..., Path]:
     """The :func:`write_jpeg` function, for tests that prefer a fixture to an import."""
     return write_jpeg
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Point ``XDG_CACHE_HOME`` at a fresh folder, so no test writes to the real user cache."""
+    cache_home = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    return cache_home

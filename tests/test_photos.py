@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
+import signal
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +16,7 @@ import piexif
 import pytest
 from conftest import write_jpeg
 
+import routeplan.photos
 from routeplan import InputError, ValidationError
 from routeplan._timezones import localize_wall_times, nautical_zone, zones_at
 from routeplan.photos import REQUIRED_COLUMNS, IngestReport, read_photos, validate_photos
@@ -566,3 +570,201 @@ def test_localize_wall_times_groups_by_zone():
 def test_required_columns_constant():
     """The contract columns are the ones documented in DESIGN.md."""
     assert REQUIRED_COLUMNS == ("photo_id", "user_id", "taken_at", "tz", "lat", "lon")
+
+
+# --- file formats -------------------------------------------------------------------------------
+
+
+def _exif_bytes(lat: float, lon: float, when: str) -> bytes:
+    """piexif EXIF with N/E position (lat, lon as whole degrees) and DateTimeOriginal."""
+    return piexif.dump(
+        {
+            "Exif": {
+                piexif.ExifIFD.DateTimeOriginal: when.encode(),
+                piexif.ExifIFD.OffsetTimeOriginal: b"+09:00",
+            },
+            "GPS": {
+                piexif.GPSIFD.GPSLatitudeRef: b"N",
+                piexif.GPSIFD.GPSLatitude: ((int(lat), 1), (0, 1), (0, 1)),
+                piexif.GPSIFD.GPSLongitudeRef: b"E",
+                piexif.GPSIFD.GPSLongitude: ((int(lon), 1), (0, 1), (0, 1)),
+            },
+        }
+    )
+
+
+def test_png_exif_is_read(tmp_path):
+    """exifread reads the eXIf chunk of PNG files, so a PNG with GPS is a photo."""
+    from PIL import Image
+
+    (tmp_path / "u").mkdir()
+    Image.new("RGB", (8, 8)).save(
+        tmp_path / "u" / "p.png",
+        format="PNG",
+        exif=_exif_bytes(35, 139, "2023:06:01 10:00:00"),
+    )
+    photos, report = read_photos(tmp_path)
+    assert report.table["reason"].tolist() == [None]
+    assert (photos["lat"].iloc[0], photos["lon"].iloc[0]) == (35.0, 139.0)
+    assert photos["taken_at"].iloc[0] == utc("2023-06-01 01:00")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "detail"),
+    [
+        ("a.jxl", b"\xff\x0a" + bytes(64), "bare JPEG XL codestream"),
+        ("a.cr3", b"\x00\x00\x00\x18ftypcrx " + bytes(64), "brand 'crx'"),
+        ("a.heic", b"\x00\x00\x00\x18ftypheix" + bytes(64), "brand 'heix'"),
+        ("a.raf", b"FUJIFILMCCD-RAW 0201FF383501" + bytes(64), "Fujifilm RAF"),
+        ("a.jpg", b"GIF89a" + bytes(64), "GIF"),
+        ("a.tif", b"II+\x00" + bytes(64), "BigTIFF"),
+    ],
+)
+def test_formats_exifread_cannot_read_are_unsupported(tmp_path, name, content, detail):
+    """Image files exifread cannot read are "unsupported format" (not unreadable, not "not a
+    photo file"), with the format named in the detail."""
+    (tmp_path / name).write_bytes(content)
+    _, report = read_photos(tmp_path)
+    row = report.table.iloc[0]
+    assert row["reason"] == "unsupported format"
+    assert detail in row["detail"]
+
+
+def test_webp_exif_exifread_misreads_is_unsupported(tmp_path):
+    """A WebP with an EXIF chunk as the WebP spec writes it (no "Exif" prefix), which exifread
+    3.5 decodes as nothing, is "unsupported format", not a misleading "no EXIF"."""
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(
+        tmp_path / "a.webp", format="WEBP", exif=_exif_bytes(35, 139, "2023:06:01 10:00:00")
+    )
+    photos, report = read_photos(tmp_path)
+    if len(photos):  # a future exifread reads it: then it must be right
+        assert photos["lat"].iloc[0] == 35.0
+    else:
+        assert report.table["reason"].iloc[0] == "unsupported format"
+
+
+# --- plausible dates ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exif", "reason"),
+    [
+        ({"dt_original": "1970:01:01 00:00:00", "offset": "+00:00"}, "implausible date"),
+        ({"dt_original": "1989:12:31 23:00:00", "offset": "+00:00"}, "implausible date"),
+        ({"dt_original": "1970:01:01 09:00:00"}, "implausible date"),  # zone of Tokyo
+        ({"gps_date": "1980:01:06", "gps_time": "00:00:00"}, "implausible date"),  # GPS epoch
+        ({"dt_original": "2000:01:01 00:00:00", "offset": "+00:00"}, None),  # factory default, kept
+        ({"dt_original": "1990:01:01 00:00:00", "offset": "+00:00"}, None),
+    ],
+)
+def test_dates_before_1990_are_implausible(tmp_path, exif, reason):
+    """Before MIN_PLAUSIBLE_DATE (1990-01-01 UTC) a time is a clock never set; 2000 is kept."""
+    _, report = read_one(tmp_path, lat=TOKYO[0], lon=TOKYO[1], **exif)
+    row = report.table.iloc[0]
+    assert row["reason"] == reason
+    if reason:
+        assert "is before 1990-01-01" in row["detail"]
+
+
+def test_dates_in_the_future_are_implausible(tmp_path):
+    """More than MAX_FUTURE_DAYS (1) after now is implausible; a few hours ahead is kept."""
+    now = pd.Timestamp.now(tz="UTC")
+    soon = (now + pd.Timedelta(hours=3)).strftime("%Y:%m:%d %H:%M:%S")
+    later = (now + pd.Timedelta(days=3)).strftime("%Y:%m:%d %H:%M:%S")
+    kw = {"lat": TOKYO[0], "lon": TOKYO[1], "offset": "+00:00"}
+    write_jpeg(tmp_path / "u" / "soon.jpg", dt_original=soon, **kw)
+    write_jpeg(tmp_path / "u" / "later.jpg", dt_original=later, **kw)
+    photos, report = read_photos(tmp_path)
+    assert list(photos["photo_id"]) == ["u/soon.jpg"]
+    row = report.table.set_index("file").loc["u/later.jpg"]
+    assert row["reason"] == "implausible date"
+    assert "in the future" in row["detail"]
+
+
+@pytest.mark.parametrize("offset", [None, "+09:00"])
+def test_unset_camera_clock_with_gps_stamp_uses_the_gps(tmp_path, offset):
+    """A camera clock left at 1970 beside a full GPS stamp: the GPS instant (date as written,
+    not snapped towards 1970) is the photo's time."""
+    t = taken_at(
+        tmp_path,
+        lat=TOKYO[0],
+        lon=TOKYO[1],
+        dt_original="1970:01:01 00:02:00",
+        offset=offset,
+        gps_date="2023:06:01",
+        gps_time="01:00:00",
+    )
+    assert t == utc("2023-06-01 01:00")
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="the time limit needs SIGALRM")
+def test_a_file_that_hangs_exifread_is_cut_off(tmp_path, monkeypatch):
+    """A file on which exifread never returns is reported "unreadable" after FILE_TIMEOUT_S,
+    and the next file is read normally (the alarm is reset)."""
+    import exifread
+
+    process_file = exifread.process_file
+
+    def hang_on_first(fh, **kwargs):
+        if fh.name.endswith("a.jpg"):
+            time.sleep(30)
+        return process_file(fh, **kwargs)
+
+    monkeypatch.setattr(exifread, "process_file", hang_on_first)
+    monkeypatch.setattr(routeplan.photos, "FILE_TIMEOUT_S", 0.3)
+    kw = {"lat": TOKYO[0], "lon": TOKYO[1], "dt_original": "2023:06:01 10:00:00"}
+    write_jpeg(tmp_path / "u" / "a.jpg", **kw)
+    write_jpeg(tmp_path / "u" / "b.jpg", **kw)
+    start = time.monotonic()
+    _, report = read_photos(tmp_path, jobs=1)
+    assert time.monotonic() - start < 10
+    reasons = dict(zip(report.table["file"], report.table["reason"], strict=True))
+    assert reasons == {"u/a.jpg": "unreadable", "u/b.jpg": None}
+    assert "longer than 0.3 s" in report.table["detail"].iloc[0]
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL  # handler restored
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_special_files_and_links(tmp_path):
+    """A named pipe (even called .jpg) is never opened: "not a photo file"; a dangling link is
+    "unreadable"; a link to a photo is read; a link to a folder is not followed."""
+    kw = {"lat": TOKYO[0], "lon": TOKYO[1], "dt_original": "2023:06:01 10:00:00"}
+    photo = write_jpeg(tmp_path / "src" / "p.jpg", **kw)
+    root = tmp_path / "root"
+    (root / "u").mkdir(parents=True)
+    os.mkfifo(root / "u" / "pipe.jpg")
+    (root / "u" / "dangling.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    (root / "u" / "link.jpg").symlink_to(photo)
+    (root / "u" / "folder_link").symlink_to(tmp_path / "src", target_is_directory=True)
+    photos, report = read_photos(root)
+    rows = report.table.set_index("file")
+    assert list(rows.index) == ["u/dangling.jpg", "u/link.jpg", "u/pipe.jpg"]
+    assert rows.loc["u/pipe.jpg", "reason"] == "not a photo file"
+    assert rows.loc["u/pipe.jpg", "detail"] == "not a regular file"
+    assert rows.loc["u/dangling.jpg", "reason"] == "unreadable"
+    assert list(photos["photo_id"]) == ["u/link.jpg"]
+
+
+def test_suffixes_are_matched_like_pathlib(tmp_path):
+    """Suffix matching ignores case and hidden-file names (".jpg" alone has no suffix)."""
+    kw = {"lat": TOKYO[0], "lon": TOKYO[1], "dt_original": "2023:06:01 10:00:00"}
+    write_jpeg(tmp_path / "u" / "A.JPEG", **kw)
+    write_jpeg(tmp_path / "u" / "b.Jpg", **kw)
+    write_jpeg(tmp_path / "u" / ".jpg", **kw)
+    write_jpeg(tmp_path / "u" / "c.jpg.bak", **kw)
+    _, report = read_photos(tmp_path)
+    reasons = dict(zip(report.table["file"], report.table["reason"], strict=True))
+    assert reasons == {
+        "u/.jpg": "not a photo file",
+        "u/A.JPEG": None,
+        "u/b.Jpg": None,
+        "u/c.jpg.bak": "not a photo file",
+    }
+    detail = report.table.set_index("file")["detail"]
+    assert detail["u/.jpg"] == "suffix '(none)' is not a photo suffix"
+    assert detail["u/c.jpg.bak"] == "suffix '.bak' is not a photo suffix"
