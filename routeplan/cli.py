@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "landmarks",
         help="list the landmarks mined from a photo folder",
-        description="Mine landmarks from geo-tagged photos and list them (or write them to a file).",
+        description="Mine landmarks from geo-tagged photos and list them, or write them to a file.",
     )
     _add_mining_options(p)
     p.add_argument(

@@ -117,7 +117,8 @@ class Itinerary:
     def to_gdf(self) -> gpd.GeoDataFrame:
         """The stops as a GeoDataFrame (EPSG:4326), one row a stop in visiting order.
 
-        Columns: ``order`` (1-based), ``landmark_id``, ``name``, ``arrive``, ``leave``, ``stay_min``,
+        Columns: ``order`` (1-based), ``landmark_id``, ``name``, ``arrive``, ``leave``,
+        ``stay_min``,
         ``travel_in_min`` (travel to reach the stop, 0 for the first), ``observed_in`` and geometry.
         """
         travel_in = [0.0] + [leg.travel_min for leg in self.legs]

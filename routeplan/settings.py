@@ -38,9 +38,17 @@ MIN_SAMPLES: int = 5
 #: A cluster becomes a landmark only when this many distinct photographers took its photos.
 MIN_USERS: int = 3
 
+#: Photos farther than this from every POI of a user's list are at no landmark.
+POI_RADIUS_M: float = 100.0
+
 # --- visits -----------------------------------------------------------------------------------
 #: A user's photo stream is split into trips where two photos are more than this many hours apart.
 GAP_H: float = 8.0
+#: Consecutive photos of a user implying more than this speed make a GPS jump (the photo is
+#: dropped).
+MAX_SPEED_KMH: float = 150.0
+#: A user whose photos span more than this many days is a local, not a tourist.
+LOCAL_DAYS: float = 21.0
 #: Typical-stay floor in minutes: a visit of a single photo (span 0) still takes this long.
 MIN_STAY_MIN: float = 15.0
 #: Typical stay is capped at this many minutes (a photographer who shoots a square all day is
@@ -48,6 +56,8 @@ MIN_STAY_MIN: float = 15.0
 MAX_STAY_MIN: float = 240.0
 
 # --- graph and planner ------------------------------------------------------------------------
+#: Moves seen from fewer distinct travellers are not edges of the graph (privacy and noise).
+MIN_EDGE_USERS: int = 2
 #: Walking speed in km/h used where no observed travel time exists (a relaxed city walk).
 WALK_SPEED_KMH: float = 4.5
 #: Walking distance is this factor times the great-circle distance (street grid detour).

@@ -10,7 +10,10 @@ import pandas as pd
 
 
 def make_photos(rows: Iterable[tuple], *, tz: str = "America/Toronto") -> gpd.GeoDataFrame:
-    """Photos table from ``(user_id, "YYYY-MM-DD HH:MM" UTC, lat, lon[, title])`` tuples."""
+    """Photos table from ``(user_id, "YYYY-MM-DD HH:MM" UTC, lat, lon[, title[, tags]])`` tuples.
+
+    The ``tags`` column exists only when some row gives tags.
+    """
     rows = list(rows)
     df = pd.DataFrame(
         {
@@ -23,6 +26,8 @@ def make_photos(rows: Iterable[tuple], *, tz: str = "America/Toronto") -> gpd.Ge
             "title": [r[4] if len(r) > 4 else None for r in rows],
         }
     )
+    if any(len(r) > 5 for r in rows):
+        df["tags"] = [r[5] if len(r) > 5 else None for r in rows]
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
 
 
