@@ -117,8 +117,9 @@ def cluster_labels(
         steps of ``snap_m``, longitude in steps of ``snap_m`` at the rounded latitude), merging
         near-identical points: fewer unique points, faster, but an approximation (a point may
         move by up to ``snap_m / sqrt(2)``). On the benchmark city (1,000,000 photos, eps 100 m,
-        min_samples 5) ``snap_m=2`` gives an adjusted Rand index of 0.99999 against exact
-        labels (benchmarks/RESULTS.md). Exactly duplicated points always keep one label.
+        min_samples 5) ``snap_m=2`` gives an adjusted Rand index of 0.999991 against exact
+        labels (29 photos change cluster, one more cluster) in about half the time
+        (benchmarks/RESULTS.md). Exactly duplicated points always keep one label.
     min_cluster_size
         HDBSCAN's smallest cluster (photos, see ``method``); default ``min_samples`` (at least 2).
 

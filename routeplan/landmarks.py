@@ -27,10 +27,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sklearn.cluster import DBSCAN
 from sklearn.neighbors import BallTree
 
 from . import settings
+from ._cluster import cluster_labels
 from ._errors import InputError, NoPhotosError, ValidationError
 from ._geo import haversine_m
 from ._segment import (
@@ -103,8 +103,8 @@ def find_landmarks(
     eps_m: float = settings.EPS_M,
     min_samples: int = settings.MIN_SAMPLES,
     min_users: int = settings.MIN_USERS,
-    method: str = "dbscan",
-    snap_m: float = 0.0,
+    method: str = settings.CLUSTER_METHOD,
+    snap_m: float = settings.SNAP_M,
     pois: str | os.PathLike[str] | pd.DataFrame | None = None,
     gap_h: float = settings.GAP_H,
     min_stay_min: float = settings.MIN_STAY_MIN,
@@ -127,7 +127,9 @@ def find_landmarks(
     min_users
         Distinct photographers a cluster needs to become a landmark.
     method
-        Clustering method; ``"dbscan"`` (exact, weighted by duplicate coordinates).
+        ``"dbscan"`` (exact DBSCAN on the haversine metric, identical coordinates weighted by their
+        counts; the same labels as scikit-learn's DBSCAN in linear memory) or ``"hdbscan"``
+        (scikit-learn's HDBSCAN, for cities of very uneven density; ``eps_m`` is then unused).
     snap_m
         When positive, coordinates are snapped to a grid of this many metres before clustering,
         so near-identical positions merge into one weighted point (faster, approximate).
@@ -392,34 +394,15 @@ def _dbscan_labels(
     *,
     eps_m: float,
     min_samples: int,
-    method: str = "dbscan",
-    snap_m: float = 0.0,
+    method: str = settings.CLUSTER_METHOD,
+    snap_m: float = settings.SNAP_M,
 ) -> np.ndarray:
-    """DBSCAN labels (-1 noise) per photo, computed on unique coordinates weighted by their counts.
-
-    The one place where photos are clustered (landmarks and sub-spots): swap the body for
-    ``_cluster.cluster_labels`` to change the engine. With ``snap_m > 0`` coordinates are first
-    rounded to a grid of ``snap_m`` metres (north-south, and east-west at the latitude of each
-    row), so near-identical positions merge.
-    """
-    if method != "dbscan":
-        raise ValueError(f"method must be 'dbscan', got {method!r}")
-    if snap_m > 0:
-        step = np.degrees(snap_m / settings.EARTH_RADIUS_M)
-        lat = np.round(lat / step) * step
-        lon_step = step / np.maximum(np.cos(np.radians(lat)), 1e-6)
-        lon = np.round(lon / lon_step) * lon_step
-    coords = np.column_stack([lat, lon])
-    uniq, inverse, counts = np.unique(coords, axis=0, return_inverse=True, return_counts=True)
-    # np.unique sorts rows lexicographically: (lat, lon) order, independent of the input order.
-    model = DBSCAN(
-        eps=eps_m / settings.EARTH_RADIUS_M,
-        min_samples=min_samples,
-        metric="haversine",
-        algorithm="ball_tree",
+    """Cluster labels (-1 noise) per photo: the one place where photos are clustered (landmarks
+    and sub-spots). See :func:`routeplan._cluster.cluster_labels` (exact weighted DBSCAN in
+    linear memory, or HDBSCAN)."""
+    return cluster_labels(
+        lat, lon, eps_m=eps_m, min_samples=min_samples, method=method, snap_m=snap_m
     )
-    model.fit(np.radians(uniq), sample_weight=counts)
-    return model.labels_[inverse.ravel()].astype(np.int64)
 
 
 def _apply_min_users(labels: np.ndarray, users: np.ndarray, *, min_users: int) -> np.ndarray:

@@ -31,6 +31,11 @@ MAX_FUTURE_DAYS: float = 1.0
 USER_FROM: str = "folder"
 
 # --- landmarks --------------------------------------------------------------------------------
+#: Clustering method of find_landmarks: "dbscan" (exact) or "hdbscan".
+CLUSTER_METHOD: str = "dbscan"
+#: Coordinates are rounded to a grid of this many metres before clustering (0: exact). 2 m changed
+#: the cluster of 29 of 1,000,000 photos on the benchmark city (ARI 0.999991) and halves the time.
+SNAP_M: float = 0.0
 #: DBSCAN neighbourhood radius in metres.
 EPS_M: float = 100.0
 #: DBSCAN core-point weight (photos, duplicates counted) within eps_m.

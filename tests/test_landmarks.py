@@ -404,3 +404,16 @@ def test_snap_m_merges_near_identical_positions():
     assert (labelled["landmark_id"] == 0).all()
     with pytest.raises(ValueError, match="method"):
         find_landmarks(photos, method="optics")
+
+
+def test_hdbscan_method_finds_the_same_three_landmarks():
+    """HDBSCAN (no eps) separates the three spots of the synthetic city, each spot one landmark.
+
+    Having no distance threshold, it may also group the ten scattered one-photo users 1 km apart.
+    """
+    lm, photos = find_landmarks(_city(), method="hdbscan", min_samples=4, min_users=3)
+    assert {3, 5, 9} <= set(lm["n_users"])
+    spots = photos[photos["title"].notna() & ~photos["user_id"].str.startswith("noise")]
+    assert spots.groupby(spots["user_id"].str[:4])["landmark_id"].nunique().eq(1).all()
+    with pytest.raises(ValueError, match="method"):
+        find_landmarks(_city(), method="kmeans")
