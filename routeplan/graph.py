@@ -28,7 +28,7 @@ from shapely.geometry import LineString
 
 from . import settings
 from ._errors import ValidationError
-from .landmarks import validate_landmarks
+from .landmarks import LANDMARK_COLUMNS, validate_landmarks
 from .visits import validate_visits
 
 __all__ = [
@@ -46,18 +46,12 @@ __all__ = [
 
 MIN_EDGE_USERS = settings.MIN_EDGE_USERS
 
-#: Landmark columns copied onto each node.
+#: Landmark columns copied onto each node: all but the id (the node itself), the cover photo and
+#: the geometries (kept in the landmarks table; graph_to_gdfs rebuilds the point from lat/lon).
 NODE_ATTRS = [
-    "name",
-    "lat",
-    "lon",
-    "n_photos",
-    "n_users",
-    "popularity",
-    "stay_min",
-    "hourly",
-    "monthly",
-    "tz",
+    c
+    for c in LANDMARK_COLUMNS
+    if c not in ("landmark_id", "cover_photo", "footprint", "geometry")
 ]
 #: Landmark columns copied onto a node when present and not missing (POI landmarks).
 OPTIONAL_NODE_ATTRS = ["poi_id", "theme"]
