@@ -49,9 +49,7 @@ MIN_EDGE_USERS = settings.MIN_EDGE_USERS
 #: Landmark columns copied onto each node: all but the id (the node itself), the cover photo and
 #: the geometries (kept in the landmarks table; graph_to_gdfs rebuilds the point from lat/lon).
 NODE_ATTRS = [
-    c
-    for c in LANDMARK_COLUMNS
-    if c not in ("landmark_id", "cover_photo", "footprint", "geometry")
+    c for c in LANDMARK_COLUMNS if c not in ("landmark_id", "cover_photo", "footprint", "geometry")
 ]
 #: Landmark columns copied onto a node when present and not missing (POI landmarks).
 OPTIONAL_NODE_ATTRS = ["poi_id", "theme"]
