@@ -26,7 +26,7 @@ import logging
 import numpy as np
 from numpy.typing import NDArray
 
-from .model import FEASIBILITY_TOL_MIN, Problem, Solution
+from .model import FEASIBILITY_TOL_MIN, Problem, Solution, dijkstra
 
 __all__ = ["solve_heuristic"]
 
@@ -350,22 +350,9 @@ def _initial_route(problem: Problem) -> list[int] | None:
         return direct
     # Observed moves may make a way through other landmarks quicker than the direct one.
     weights = problem.travel_min + problem.stay_min[None, :]
-    k = problem.n_places
-    dist = np.full(k, np.inf)
-    dist[0] = 0.0
-    prev = np.full(k, -1)
-    done = np.zeros(k, dtype=bool)
-    for _ in range(k):
-        u = int(np.argmin(np.where(done, np.inf, dist)))
-        if done[u] or not np.isfinite(dist[u]):
-            break
-        done[u] = True
-        better = dist[u] + weights[u] < dist
-        better[0] = False
-        dist[better] = dist[u] + weights[u][better]
-        prev[better] = u
+    _, prev = dijkstra(weights, 0)
     path = []
-    node = int(prev[k - 1])
+    node = int(prev[problem.n_places - 1])
     while node > 0:
         path.append(node)
         node = int(prev[node])

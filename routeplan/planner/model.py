@@ -280,19 +280,27 @@ def _graph_arrays(G: nx.DiGraph) -> tuple[list[Hashable], dict[str, NDArray], li
     return nodes, arrays, names
 
 
-def _dijkstra(weights: NDArray, source: int) -> NDArray:
-    """Shortest path costs from ``source`` over a dense matrix of non-negative weights."""
+def dijkstra(weights: NDArray, source: int) -> tuple[NDArray, NDArray]:
+    """Shortest paths from ``source`` over a dense matrix of non-negative weights.
+
+    Returns the costs and the predecessor of each place on its shortest path (-1 for the source
+    and unreachable places; ties keep the first predecessor found).
+    """
     k = weights.shape[0]
     dist = np.full(k, np.inf)
     dist[source] = 0.0
+    prev = np.full(k, -1)
     done = np.zeros(k, dtype=bool)
     for _ in range(k):
         u = int(np.argmin(np.where(done, np.inf, dist)))
         if done[u] or not np.isfinite(dist[u]):
             break
         done[u] = True
-        np.minimum(dist, dist[u] + weights[u], out=dist)
-    return dist
+        via_u = dist[u] + weights[u]
+        better = via_u < dist
+        dist[better] = via_u[better]
+        prev[better] = u
+    return dist, prev
 
 
 def all_pairs_shortest(weights: NDArray) -> NDArray:
@@ -541,7 +549,7 @@ class PlanningModel:
         if self.end is None:
             return float(self.stay_min[self.start])
         weights = self.travel_min + self.stay_min[None, :]
-        return float(self.stay_min[self.start] + _dijkstra(weights, self.start)[self.end])
+        return float(self.stay_min[self.start] + dijkstra(weights, self.start)[0][self.end])
 
     def problem(
         self,
@@ -585,9 +593,9 @@ class PlanningModel:
         while True:
             order = np.concatenate([[self.start], pool, fixed[1:]]).astype(np.intp)
             sub = weights[np.ix_(order, order)]
-            from_start = _dijkstra(sub, 0)
+            from_start, _ = dijkstra(sub, 0)
             if self.end is not None:
-                to_finish = _dijkstra(sub.T, len(order) - 1)
+                to_finish, _ = dijkstra(sub.T, len(order) - 1)
             else:
                 to_finish = np.zeros(len(order))
             total = self.stay_min[self.start] + from_start + to_finish
