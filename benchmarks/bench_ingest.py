@@ -451,20 +451,10 @@ def check_against_truth(rp: pd.DataFrame, truth: pd.DataFrame) -> Check:
 
 
 def machine_notes(photos: Path) -> dict[str, str]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or "?"
-    ram = "?"
-    try:
-        found = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
-        ram = f"{int(found.group(1)) / 1024**2:.1f} GiB" if found else "?"
-    except (OSError, AttributeError):
-        pass
+    from _machine import cpu_model, ram_gib
+
+    cpu = cpu_model()
+    ram = f"{ram_gib():.1f} GiB"
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     import exifread
 

@@ -353,16 +353,10 @@ def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
 def machine_notes() -> str:
     import scipy
     import sklearn
+    from _machine import cpu_model, ram_gib
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    cpu = cpu_model()
+    ram = ram_gib()
     load = os.getloadavg()
     return (
         f"{cpu}, {os.cpu_count()} cores, {ram:.0f} GB RAM; Python {platform.python_version()}, "
