@@ -52,6 +52,7 @@ _LAZY = {
     "read_graphml": "graph",
     "to_geojson": "graph",
     "plan": "planner",
+    "replan": "planner",
     "route_map": "maps",
     "escape": "_html",
 }

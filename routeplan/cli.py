@@ -34,6 +34,18 @@ def _place(text: str) -> str | int:
     return text
 
 
+def _theme(text: str) -> tuple[str, float]:
+    """A ``NAME=WEIGHT`` theme preference."""
+    name, sep, weight = text.rpartition("=")
+    try:
+        value = float(weight)
+    except ValueError:
+        value = float("nan")
+    if not sep or not name.strip() or not value >= 0:
+        raise argparse.ArgumentTypeError(f"use NAME=WEIGHT with a weight >= 0, got {text!r}")
+    return name.strip(), value
+
+
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     def parse(text: str) -> float | int:
         try:
@@ -156,11 +168,78 @@ def build_parser() -> argparse.ArgumentParser:
     )
     budget.add_argument("--budget-min", type=_positive(float), help="time budget in minutes")
     p.add_argument(
-        "--walk-speed-kmh",
-        type=_positive(float),
-        default=settings.WALK_SPEED_KMH,
-        help=f"walking speed where no observed time exists (default {settings.WALK_SPEED_KMH:g})",
+        "--days", type=_positive(int), default=1, help="days to plan, each from --start (default 1)"
     )
+    p.add_argument(
+        "--max-stops",
+        type=_positive(int),
+        help="exact number of stops a day, start and end included",
+    )
+    p.add_argument(
+        "--must-visit",
+        action="append",
+        type=_place,
+        default=[],
+        metavar="LANDMARK",
+        help="a landmark the plan must include (repeatable)",
+    )
+    p.add_argument(
+        "--avoid",
+        action="append",
+        type=_place,
+        default=[],
+        metavar="LANDMARK",
+        help="a landmark the plan must leave out (repeatable)",
+    )
+    p.add_argument(
+        "--theme",
+        action="append",
+        type=_theme,
+        default=[],
+        metavar="NAME=WEIGHT",
+        help="weight landmarks of a theme or tag, e.g. museum=2 or park=0.5 (repeatable)",
+    )
+    p.add_argument(
+        "--alive",
+        choices=("hard", "soft", "off"),
+        default=settings.ALIVE,
+        help="visit landmarks only in the hours people photograph them: hard, soft (at a cost) "
+        f"or off (default {settings.ALIVE})",
+    )
+    p.add_argument(
+        "--mode",
+        choices=tuple(settings.MODES),
+        default=settings.MODE,
+        help=f"transport between landmarks (default {settings.MODE})",
+    )
+    p.add_argument(
+        "--speed-kmh",
+        type=_positive(float),
+        help="speed where no observed time exists (default: the mode's, walking "
+        f"{settings.WALK_SPEED_KMH:g})",
+    )
+    p.add_argument(
+        "--alternatives",
+        type=_positive(int),
+        default=1,
+        help="number of different plans to show (default 1)",
+    )
+    p.add_argument(
+        "--method",
+        choices=("auto", "exact", "heuristic"),
+        default="auto",
+        help="route search: exact (proven optimum), heuristic or auto (by size; default)",
+    )
+    p.add_argument(
+        "--time-limit-s",
+        type=_positive(float),
+        default=settings.EXACT_TIME_LIMIT_S,
+        help=f"time limit of the exact search (default {settings.EXACT_TIME_LIMIT_S:g} s)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the heuristic (default 0)")
+    p.add_argument("--gpx", type=Path, help="also write the plan as GPX (waypoints and routes)")
+    p.add_argument("--geojson", type=Path, help="also write the plan as GeoJSON (stops and legs)")
+    p.add_argument("--ics", type=Path, help="also write the plan as iCalendar (an event a stop)")
     p.add_argument(
         "--tiles", default="OpenStreetMap", help="folium tile layer name (default OpenStreetMap)"
     )
@@ -312,13 +391,31 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         end=args.end,
         budget_min=budget_min,
         start_time=args.start_time,
-        walk_speed_kmh=args.walk_speed_kmh,
+        days=args.days,
+        max_stops=args.max_stops,
+        must_visit=args.must_visit,
+        avoid=args.avoid,
+        themes=dict(args.theme) or None,
+        alive=args.alive,
+        mode=args.mode,
+        speed_kmh=args.speed_kmh,
+        alternatives=args.alternatives,
+        method=args.method,
+        time_limit_s=args.time_limit_s,
+        seed=args.seed,
     )
     for it in itineraries:
+        if args.alternatives > 1 and it.query["day"] == 1:
+            print(f"Alternative {it.query['alternative'] + 1}, score {it.query['plan_score']:.3f}")
         print(it.summary())
     m = route_map(itineraries, landmarks, tiles=args.tiles)
     path = save_map(m, args.out)
     print(f"map: {path}")
+    if args.gpx or args.geojson or args.ics:
+        from .export import write_exports
+
+        for written in write_exports(itineraries, gpx=args.gpx, geojson=args.geojson, ics=args.ics):
+            print(f"export: {written}")
     return 0
 
 

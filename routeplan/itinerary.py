@@ -18,7 +18,10 @@ class Stop:
     """One stop of an itinerary.
 
     ``landmark_id`` is ``None`` for a place given by coordinates (a hotel), which has no value and
-    no stay. ``arrive`` and ``leave`` are time-zone aware timestamps in the local zone of the plan.
+    no stay. ``arrive`` (when the visit begins, after any wait for the place to come alive) and
+    ``leave`` are time-zone aware timestamps in the local zone of the plan. ``off_hours`` marks a
+    visit that begins in an hour when nobody photographs the landmark (allowed with
+    ``alive="soft"``, at a cost).
     """
 
     landmark_id: int | None
@@ -27,6 +30,7 @@ class Stop:
     lon: float
     arrive: pd.Timestamp
     leave: pd.Timestamp
+    off_hours: bool = False
 
     @property
     def stay_min(self) -> float:
@@ -39,7 +43,8 @@ class Leg:
     """The move between two consecutive stops.
 
     ``observed`` is true when ``travel_min`` is the median of real travellers' moves, false when it
-    was estimated from the distance and a speed.
+    was estimated from the distance and a speed. ``wait_min`` is the time spent waiting on arrival
+    for the next place to come alive (hard alive hours).
     """
 
     from_stop: int
@@ -47,6 +52,7 @@ class Leg:
     travel_min: float
     distance_m: float
     observed: bool
+    wait_min: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,11 @@ class Itinerary:
         return float(sum(leg.travel_min for leg in self.legs))
 
     @property
+    def wait_min(self) -> float:
+        """Minutes spent waiting for places to come alive."""
+        return float(sum(leg.wait_min for leg in self.legs))
+
+    @property
     def distance_m(self) -> float:
         """Sum of the legs' distances in metres."""
         return float(sum(leg.distance_m for leg in self.legs))
@@ -118,10 +129,11 @@ class Itinerary:
         """The stops as a GeoDataFrame (EPSG:4326), one row a stop in visiting order.
 
         Columns: ``order`` (1-based), ``landmark_id``, ``name``, ``arrive``, ``leave``,
-        ``stay_min``,
-        ``travel_in_min`` (travel to reach the stop, 0 for the first), ``observed_in`` and geometry.
+        ``stay_min``, ``travel_in_min`` (travel to reach the stop, 0 for the first),
+        ``wait_in_min``, ``observed_in``, ``off_hours`` and geometry.
         """
         travel_in = [0.0] + [leg.travel_min for leg in self.legs]
+        wait_in = [0.0] + [leg.wait_min for leg in self.legs]
         observed_in = [True] + [leg.observed for leg in self.legs]
         df = pd.DataFrame(
             {
@@ -132,7 +144,9 @@ class Itinerary:
                 "leave": [s.leave for s in self.stops],
                 "stay_min": [s.stay_min for s in self.stops],
                 "travel_in_min": travel_in,
+                "wait_in_min": wait_in,
                 "observed_in": observed_in,
+                "off_hours": [s.off_hours for s in self.stops],
             }
         )
         geometry = [Point(s.lon, s.lat) for s in self.stops]
@@ -150,19 +164,51 @@ class Itinerary:
                     "travel_min": leg.travel_min,
                     "distance_m": leg.distance_m,
                     "observed": leg.observed,
+                    "wait_min": leg.wait_min,
                     "geometry": LineString([(a.lon, a.lat), (b.lon, b.lat)]),
                 }
             )
-        columns = ["from_stop", "to_stop", "travel_min", "distance_m", "observed", "geometry"]
+        columns = [
+            "from_stop",
+            "to_stop",
+            "travel_min",
+            "distance_m",
+            "observed",
+            "wait_min",
+            "geometry",
+        ]
         return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
+
+    def to_gpx(self, *, name: str = "routeplan") -> str:
+        """This itinerary as a GPX 1.1 document (see :func:`routeplan.export.to_gpx`)."""
+        from .export import to_gpx
+
+        return to_gpx([self], name=name)
+
+    def to_geojson(self) -> dict[str, Any]:
+        """This itinerary as GeoJSON (see :func:`routeplan.export.to_geojson`)."""
+        from .export import to_geojson
+
+        return to_geojson([self])
+
+    def to_ics(self, *, name: str = "routeplan") -> str:
+        """This itinerary as an iCalendar file (see :func:`routeplan.export.to_ics`)."""
+        from .export import to_ics
+
+        return to_ics([self], name=name)
 
     def summary(self) -> str:
         """A short human-readable schedule, one line a stop."""
         lines = []
+        day = self.query.get("day")
+        if day is not None and self.query.get("days", 1) > 1:
+            lines.append(f"Day {day} of {self.query['days']}, {self.start_time:%a %d %b %Y}")
         for i, s in enumerate(self.stops, start=1):
-            lines.append(f"{i:>2}. {s.arrive:%H:%M}–{s.leave:%H:%M}  {s.name}")
+            note = "  (off hours)" if s.off_hours else ""
+            lines.append(f"{i:>2}. {s.arrive:%H:%M}–{s.leave:%H:%M}  {s.name}{note}")
+        waiting = f", waiting {self.wait_min:.0f} min" if self.wait_min > 0 else ""
         lines.append(
-            f"total {self.total_min:.0f} min, travel {self.travel_min:.0f} min, "
+            f"total {self.total_min:.0f} min, travel {self.travel_min:.0f} min{waiting}, "
             f"{self.distance_m / 1000:.1f} km, score {self.score:.3f}"
         )
         return "\n".join(lines)

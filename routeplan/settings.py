@@ -79,5 +79,33 @@ MIN_OBSERVED_USERS: int = 2
 TRANSITION_WEIGHT: float = 0.05
 #: Additive (Laplace) smoothing of transition probabilities.
 TRANSITION_ALPHA: float = 1.0
-#: The planner is exact up to this many candidate landmarks, else it uses local search.
-EXACT_MAX_CANDIDATES: int = 12
+#: The planner is exact (CP-SAT, proven optimum) up to this many candidate landmarks, else it uses
+#: local search.
+EXACT_MAX_CANDIDATES: int = 40
+#: Seconds the exact solver may spend proving the optimum; past it, the best route found is
+#: returned with the proven bound.
+EXACT_TIME_LIMIT_S: float = 10.0
+#: Transport modes of the planner: average door-to-door speed (km/h) over the street distance,
+#: street distance as a factor of the great-circle distance, and minutes added to every leg
+#: (waiting for a bus or train, finding parking). Transit: urban bus/metro average with stops
+#: (~18 km/h) and half a typical 15-min headway; drive: city driving (~25 km/h) and parking.
+MODES: dict[str, dict[str, float]] = {
+    "walk": {"speed_kmh": WALK_SPEED_KMH, "detour_factor": DETOUR_FACTOR, "overhead_min": 0.0},
+    "transit": {"speed_kmh": 18.0, "detour_factor": 1.4, "overhead_min": 8.0},
+    "drive": {"speed_kmh": 25.0, "detour_factor": 1.4, "overhead_min": 6.0},
+}
+#: Default transport mode.
+MODE: str = "walk"
+#: How the planner treats the hours when nobody photographs a landmark: "hard" (no visit
+#: begins then), "soft" (a visit may, losing OFF_HOURS_PENALTY of its value) or "off".
+ALIVE: str = "soft"
+#: A local hour is alive for a landmark when at least this share of its photos was taken in that
+#: hour or the hour before or after (so a landmark photographed at 14:20 is alive 13:00-16:00).
+ALIVE_MIN_SHARE: float = 0.01
+#: Fraction of a landmark's value lost by a visit that begins in its dead hours (soft mode).
+OFF_HOURS_PENALTY: float = 0.5
+#: Weight of the season: a landmark's value is multiplied by ((12 × share of its photos taken in
+#: the month of travel + 1) / 2) ** SEASON_WEIGHT (1 for a landmark photographed evenly all year).
+SEASON_WEIGHT: float = 0.5
+#: Alternatives differ from every earlier one in at least this share of its stops.
+ALTERNATIVE_MIN_DIFFERENCE: float = 1 / 3

@@ -62,7 +62,7 @@ def test_plan_with_start_end_and_budget_options(tmp_path, capsys, model):
             "300",
             "--start-time",
             "10:30",
-            "--walk-speed-kmh",
+            "--speed-kmh",
             "3.5",
             "--eps-m",
             "80",

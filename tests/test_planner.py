@@ -157,8 +157,8 @@ class BruteForce:
         tail = [] if end is None else [end]
         best = -math.inf
         for k in range(len(pool) + 1):
-            if max_stops is not None and 1 + k + len(tail) > max_stops:
-                break
+            if max_stops is not None and 1 + k + len(tail) != max_stops:
+                continue
             for mid in itertools.permutations(pool, k):
                 minutes, score = self.evaluate([start, *mid, *tail], round_trip=round_trip)
                 if minutes <= budget + 1e-9:
@@ -176,7 +176,8 @@ def check_schedule(it: Itinerary, G: nx.DiGraph, *, budget: float) -> None:
     tol = pd.Timedelta(microseconds=1)
     for i, leg in enumerate(it.legs):
         gap = it.stops[i + 1].arrive - it.stops[i].leave
-        assert abs(gap - pd.Timedelta(minutes=leg.travel_min)) <= tol
+        assert abs(gap - pd.Timedelta(minutes=leg.travel_min + leg.wait_min)) <= tol
+        assert leg.wait_min >= 0
     for stop in it.stops:
         assert stop.leave >= stop.arrive
         assert str(stop.arrive.tz) == G.graph["tz"]
@@ -292,12 +293,22 @@ def test_observed_edge_time_used_else_estimate(line_graph):
 
 
 def test_budget_and_max_stops_respected(line_graph):
-    """A 100 min budget fits 2 stops (30 + 5 + 30 = 65, a third needs +51); max_stops caps."""
+    """A 100 min budget fits 2 stops (30 + 5 + 30 = 65, a third needs +51); max_stops is exact."""
     it = plan(line_graph, start=0, budget_min=100, start_time=START)[0]
     assert it.landmark_ids == [0, 1]
     assert it.total_min == pytest.approx(65.0)
-    capped = plan(line_graph, start=0, budget_min=600, max_stops=2, start_time=START)[0]
-    assert len(capped) == 2
+    for method in ("exact", "heuristic"):
+        for n in (2, 3):
+            kw = {"budget_min": 600, "max_stops": n, "start_time": START, "method": method}
+            assert len(plan(line_graph, start=0, **kw)[0]) == n
+        # without a budget, max_stops alone bounds the plan
+        free = plan(line_graph, start=0, budget_min=None, max_stops=4, method=method)[0]
+        assert free.landmark_ids == [0, 1, 2, 3]
+    # 100 minutes cannot hold 3 stops
+    with pytest.raises(BudgetTooShortError, match="exactly 3 stops"):
+        plan(line_graph, start=0, budget_min=100, max_stops=3, start_time=START)
+    with pytest.raises(InputError, match="budget_min, max_stops"):
+        plan(line_graph, start=0, budget_min=None)
 
 
 def test_start_time_forms(line_graph):
@@ -320,7 +331,8 @@ def test_score_parts_follow_objective(line_graph):
     it = plan(line_graph, start=0, budget_min=600, start_time=START, transition_weight=0.3)[0]
     assert it.score == pytest.approx(sum(it.score_parts.values()))
     parts = route_score(line_graph, it.landmark_ids, transition_weight=0.3)
-    assert parts == pytest.approx(dict(it.score_parts))
+    assert parts == pytest.approx({k: it.score_parts[k] for k in ("value", "transitions")})
+    assert it.score_parts["off_hours"] == 0
     # 0 → 1 is observed (4 trips) and so favoured: positive lift; 1 → 2 unobserved: lift 0
     lifts = lift_matrix(nx.to_numpy_array(line_graph, nodelist=range(4), weight="n_trips"))
     assert lifts[0, 1] == pytest.approx(math.log((4 + 1) / (4 + 3) * 3))
@@ -368,13 +380,13 @@ def test_exact_equals_brute_force_and_heuristic_is_close(seed):
         start=resolve_place(G, start),
         end=None if end is None else resolve_place(G, end),
     )
-    problem = model.problem(budget_min=budget, transition_weight=weight, max_stops=max_stops)
+    problem = model.problem(budget_min=budget, transition_weight=weight, n_stops=max_stops)
     alone = solve_exact(problem)
     assert alone is not None and alone.score == pytest.approx(optimum, abs=1e-9)
     for it in (exact, heuristic):
         check_schedule(it, G, budget=budget)
         if max_stops is not None:
-            assert len(it) <= max_stops
+            assert len(it) == max_stops
         route = [
             it.stops[0].landmark_id if it.stops[0].landmark_id is not None else place_of(start)
         ]
@@ -444,7 +456,16 @@ def test_invalid_coordinates(line_graph, spec):
         ({"budget_min": 0}, "budget_min"),
         ({"budget_min": -10}, "budget_min"),
         ({"budget_min": float("nan")}, "budget_min"),
-        ({"walk_speed_kmh": 0}, "walk_speed_kmh"),
+        ({"speed_kmh": 0}, "speed_kmh"),
+        ({"mode": "teleport"}, "mode"),
+        ({"alive": "sometimes"}, "alive"),
+        ({"days": 0}, "days"),
+        ({"alternatives": 1.5}, "alternatives"),
+        ({"off_hours_penalty": 2}, "off_hours_penalty"),
+        ({"themes": {"museum": -1}}, "themes"),
+        ({"must_visit": [(48.85, 2.35)]}, "must_visit"),
+        ({"must_visit": [1], "avoid": ["Louvre Museum"]}, "both"),
+        ({"avoid": [0]}, "cannot be avoided"),
         ({"method": "fast"}, "method"),
         ({"max_stops": 0}, "max_stops"),
         ({"end": 1, "max_stops": 1}, "max_stops"),
