@@ -377,7 +377,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from .maps import route_map, save_map
     from .planner import plan
 
-    _, landmarks, _, G = _mine(args)
+    photos, landmarks, _, G = _mine(args)
     start = args.start if args.start is not None else int(landmarks["landmark_id"].iloc[0])
     if args.budget_min is not None:
         budget_min = args.budget_min
@@ -408,7 +408,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         if args.alternatives > 1 and it.query["day"] == 1:
             print(f"Alternative {it.query['alternative'] + 1}, score {it.query['plan_score']:.3f}")
         print(it.summary())
-    m = route_map(itineraries, landmarks, tiles=args.tiles)
+    root = args.photos if args.photos.is_dir() else args.photos.parent
+    m = route_map(itineraries, landmarks, tiles=args.tiles, photos=photos, photos_root=root)
     path = save_map(m, args.out)
     print(f"map: {path}")
     if args.gpx or args.geojson or args.ics:

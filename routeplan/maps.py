@@ -1,7 +1,10 @@
 """Interactive HTML maps of itineraries and landmarks (Folium / Leaflet).
 
-The map has one layer of landmarks and one layer per itinerary, a layer switcher and a small
-fixed summary box. Every piece of text that comes from data (landmark and stop names, and even the
+The map has a layer of landmarks (circles sized by popularity, a popup with the busy hours as a
+small bar chart and the cover photo as a thumbnail), a photo-density heat map, one layer per
+itinerary (named by day or alternative), a layer switcher and a fixed summary panel.
+
+Every piece of text that comes from data (landmark and stop names, and even the
 times and numbers formatted here) goes through :func:`routeplan._html.escape`, because folium
 inserts popup and tooltip content raw into HTML inside JavaScript template literals.
 
@@ -11,16 +14,19 @@ The rendered HTML is deterministic: folium names its JavaScript variables with r
 
 from __future__ import annotations
 
+import base64
 import copy
+import io
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import branca.element
 import folium
+import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -56,6 +62,21 @@ LANDMARK_RADIUS_SPAN_PX: float = 15.0
 SINGLE_POINT_ZOOM: int = 16
 #: fit_bounds never zooms in further than this (two stops 20 m apart stay in their street).
 MAX_FIT_ZOOM: int = 17
+#: Side of the cover-photo thumbnail in landmark popups, in pixels (the longer side).
+THUMBNAIL_PX: int = 120
+#: Heat-map points: photo positions are rounded to this many decimals (about 1 m) and counted.
+HEAT_DECIMALS: int = 5
+#: Bar colour of the busy-hours chart in landmark popups.
+BAR_COLOR: str = "#5b7083"
+#: folium default assets the map does not use (no AwesomeMarkers icons: stops are DivIcons), so
+#: the page does not load them.
+UNUSED_ASSETS: frozenset[str] = frozenset(
+    {"awesome_markers", "awesome_markers_css", "awesome_rotate_css", "glyphicons_css"}
+)
+#: Popup note of a stop whose visit begins when nobody photographs the place (``Stop.off_hours``).
+OFF_HOURS_NOTE: str = "Off hours: few people visit at this time"
+#: Short mark of an off-hours stop in tooltips and the summary.
+OFF_HOURS_MARK: str = "(off hours)"
 #: Stops closer than this share a place (a round trip): their numbered icons are set side by side.
 SAME_PLACE_M: float = 10.0
 
@@ -68,6 +89,9 @@ def route_map(
     landmarks: gpd.GeoDataFrame,
     *,
     tiles: str = "OpenStreetMap",
+    photos: pd.DataFrame | None = None,
+    photos_root: str | os.PathLike[str] | None = None,
+    heatmap: bool = True,
     show_all_landmarks: bool = True,
     colors: Sequence[str] | None = None,
 ) -> folium.Map:
@@ -82,7 +106,16 @@ def route_map(
         ``name``, ``n_users``, ``n_photos``, ``popularity``, ``stay_min`` and ``hourly`` are shown
         when present.
     tiles
-        Folium tile set name or URL template.
+        Folium tile set name or URL template (default OpenStreetMap).
+    photos
+        The photos table (``lat``/``lon`` columns or Point geometry) for the photo-density heat
+        map. Without it the heat map is drawn from the landmarks, weighted by ``n_photos``.
+    photos_root
+        The folder the photos were read from. When given, each landmark popup shows its
+        ``cover_photo`` (a photo_id, relative to this folder) as a small embedded thumbnail, if the
+        file exists and Pillow is installed; otherwise the thumbnail is left out.
+    heatmap
+        Add the "Photo density" heat-map layer.
     show_all_landmarks
         If false, the Landmarks layer shows only the landmarks the itineraries stop at.
     colors
@@ -92,8 +125,10 @@ def route_map(
     Returns
     -------
     folium.Map
-        Layers "Landmarks" and "Route" (or "Route 1", "Route 2", ... for several itineraries),
-        a layer control and a summary box. Save it with :func:`save_map`.
+        Layers "Landmarks", "Photo density" and one per itinerary, a layer control and a
+        summary panel. An itinerary's layer is named from its query: "Day 2" for a day of a
+        multi-day plan, "Alternative 1" for one of several alternatives ("Alternative 1, day 2"
+        for both), else "Route" (or "Route 1", "Route 2", ...). Save it with :func:`save_map`.
 
     Raises
     ------
@@ -105,9 +140,11 @@ def route_map(
     Notes
     -----
     Landmark circles have a radius of ``5 + 15 * sqrt(popularity)`` pixels. Their popup lists the
-    name, visitors (``n_users``), photos, typical stay and the three busiest local hours.
-    Each stop gets a marker numbered in visiting order, so a round trip's start and end (the same
-    place) show both numbers, side by side.
+    name, visitors (``n_users``), photos, typical stay, the three busiest local hours and a bar
+    chart of the 24 hourly shares. Each stop gets a marker numbered in visiting order, so a round
+    trip's start and end (the same place) show both numbers, side by side; its popup gives the
+    arrival and leave times, the leg that led there and any wait, and flags an off-hours visit.
+    Each leg carries a tooltip (travel time, observed or estimated, distance, wait) on hover.
     """
     routes = _as_itineraries(itineraries)
     palette = _check_colors(colors)
@@ -121,13 +158,20 @@ def route_map(
     points = stop_points or list(zip(lm["lat"], lm["lon"], strict=True))
     m = _base_map(points, tiles=tiles)
 
-    _landmark_layer(lm).add_to(m)
-    for k, it in enumerate(routes):
-        name = "Route" if len(routes) == 1 else f"Route {k + 1}"
+    root = Path(photos_root) if photos_root is not None else None
+    _landmark_layer(lm, photos_root=root).add_to(m)
+    if heatmap:
+        heat = _heat_points(photos, lm)
+        if heat:
+            folium.plugins.HeatMap(
+                heat, name="Photo density", min_opacity=0.3, radius=18, blur=14, show=True
+            ).add_to(m)
+    names = _layer_names(routes)
+    for k, (it, name) in enumerate(zip(routes, names, strict=True)):
         _route_layer(it, name=name, color=palette[k % len(palette)]).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     if routes:
-        m.add_child(_SummaryBox(_summary_html(routes, palette)))
+        m.add_child(_SummaryBox(_summary_html(routes, names, palette)))
 
     _stable_ids(m)
     return m
@@ -255,18 +299,99 @@ def _base_map(points: Sequence[tuple[float, float]], *, tiles: str) -> folium.Ma
 
 def _folium_map(centre: list[float], zoom: int, tiles: str) -> folium.Map:
     try:
-        return folium.Map(location=centre, zoom_start=zoom, tiles=tiles, control_scale=True)
+        m = folium.Map(location=centre, zoom_start=zoom, tiles=tiles, control_scale=True)
     except ValueError as exc:
         raise InputError(
             f"cannot use tiles={tiles!r} ({exc}); give a folium tile set name such as "
             "'OpenStreetMap' or 'CartoDB positron'"
         ) from exc
+    m.default_js = [(k, v) for k, v in m.default_js if k not in UNUSED_ASSETS]
+    m.default_css = [(k, v) for k, v in m.default_css if k not in UNUSED_ASSETS]
+    return m
 
 
-def _landmark_layer(lm: pd.DataFrame) -> folium.FeatureGroup:
+def _layer_names(routes: Sequence[Itinerary]) -> list[str]:
+    """Layer names from the queries: "Day d", "Alternative a", both, or "Route [k]"."""
+    days = [_query_int(it, "day") for it in routes]
+    alts = [_query_int(it, "alternative") for it in routes]
+    multi_day = any(d is not None for d in days) and (
+        len({d for d in days if d is not None}) > 1
+        or any((_query_int(it, "days") or 1) > 1 for it in routes)
+    )
+    multi_alt = len({a for a in alts if a is not None}) > 1
+    names = []
+    for k, (day, alt) in enumerate(zip(days, alts, strict=True)):
+        if multi_alt and alt is not None and multi_day and day is not None:
+            names.append(f"Alternative {alt + 1}, day {day}")
+        elif multi_alt and alt is not None:
+            names.append(f"Alternative {alt + 1}")
+        elif multi_day and day is not None:
+            names.append(f"Day {day}")
+        else:
+            names.append("Route" if len(routes) == 1 else f"Route {k + 1}")
+    # Layer names key the layer control: make repeats unique.
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if names.count(name) == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def _query_int(it: Itinerary, key: str) -> int | None:
+    value = it.query.get(key) if isinstance(it.query, Mapping) else None
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _heat_points(photos: pd.DataFrame | None, lm: pd.DataFrame) -> list[list[float]]:
+    """[lat, lon, weight] rows for the heat map, weights scaled to a maximum of 1.
+
+    From the photos (positions rounded to :data:`HEAT_DECIMALS` and counted, sorted, so the output
+    is deterministic and small), else from the landmarks weighted by ``n_photos``.
+    """
+    if photos is not None:
+        if {"lat", "lon"} <= set(photos.columns):
+            lat = pd.to_numeric(photos["lat"], errors="coerce").to_numpy(dtype=float)
+            lon = pd.to_numeric(photos["lon"], errors="coerce").to_numpy(dtype=float)
+        elif isinstance(photos, gpd.GeoDataFrame) and photos.geometry.name in photos:
+            geom = photos.geometry
+            if geom.crs is not None and not geom.crs.equals("EPSG:4326"):
+                geom = geom.to_crs("EPSG:4326")
+            lat, lon = geom.y.to_numpy(dtype=float), geom.x.to_numpy(dtype=float)
+        else:
+            raise ValidationError(
+                "photos need 'lat' and 'lon' columns or a Point geometry for the heat map; "
+                f"got columns {list(photos.columns)}"
+            )
+        weight = np.ones(len(lat))
+    else:
+        lat, lon = lm["lat"].to_numpy(dtype=float), lm["lon"].to_numpy(dtype=float)
+        if "n_photos" in lm:
+            weight = pd.to_numeric(lm["n_photos"], errors="coerce").to_numpy(dtype=float)
+        else:
+            weight = np.ones(len(lm))
+    ok = np.isfinite(lat) & np.isfinite(lon) & np.isfinite(weight) & (weight > 0)
+    if not ok.any():
+        return []
+    df = pd.DataFrame(
+        {
+            "lat": np.round(lat[ok], HEAT_DECIMALS),
+            "lon": np.round(lon[ok], HEAT_DECIMALS),
+            "w": weight[ok],
+        }
+    )
+    agg = df.groupby(["lat", "lon"], sort=True)["w"].sum().reset_index()
+    agg["w"] = (agg["w"] / agg["w"].max()).round(4)
+    return agg[["lat", "lon", "w"]].to_numpy(dtype=float).tolist()
+
+
+def _landmark_layer(lm: pd.DataFrame, *, photos_root: Path | None) -> folium.FeatureGroup:
     layer = folium.FeatureGroup(name="Landmarks")
     radius = _landmark_radius_px(lm)
-    popups = _landmark_popups(lm)
+    popups = _landmark_popups(lm, photos_root=photos_root)
     names = lm["name"].tolist()
     for lat, lon, r, popup, name in zip(
         lm["lat"].tolist(), lm["lon"].tolist(), radius.tolist(), popups, names, strict=True
@@ -299,7 +424,7 @@ def _landmark_radius_px(lm: pd.DataFrame) -> np.ndarray:
     return LANDMARK_RADIUS_MIN_PX + LANDMARK_RADIUS_SPAN_PX * np.sqrt(pop)
 
 
-def _landmark_popups(lm: pd.DataFrame) -> list[str]:
+def _landmark_popups(lm: pd.DataFrame, *, photos_root: Path | None = None) -> list[str]:
     """Popup HTML of every landmark; optional columns that are missing are left out."""
     lines: list[list[str]] = [[f"<b>{escape(name)}</b>"] for name in lm["name"]]
 
@@ -316,7 +441,71 @@ def _landmark_popups(lm: pd.DataFrame) -> list[str]:
         add("Typical stay", [f"{v:.0f} min" if np.isfinite(v) else "" for v in stay])
     if "hourly" in lm:
         add("Busy hours (local)", [_busy_hours(h) for h in lm["hourly"]])
+        for row, hourly in zip(lines, lm["hourly"], strict=True):
+            chart = _hourly_chart(hourly)
+            if chart:
+                row.append(chart)
+    if photos_root is not None and "cover_photo" in lm:
+        for row, photo_id in zip(lines, lm["cover_photo"], strict=True):
+            thumb = _thumbnail_html(photos_root, photo_id)
+            if thumb:
+                row.append(thumb)
     return ["<br>".join(row) for row in lines]
+
+
+def _hourly_chart(hourly: Any) -> str:
+    """24 bars (one per local hour, height ∝ share) as plain HTML; "" if there are no shares."""
+    try:
+        shares = np.asarray(hourly, dtype=float)
+    except (TypeError, ValueError):
+        return ""
+    if shares.shape != (24,) or not np.isfinite(shares).all() or shares.max() <= 0:
+        return ""
+    height = np.round(100 * shares / shares.max()).astype(int)
+    bars = "".join(
+        f'<div title="{h:02d}:00 {100 * share:.0f}%" style="flex:1;height:{max(pct, 2)}%;'
+        f'background:{BAR_COLOR if pct > 0 else "#e3e7eb"}"></div>'
+        for h, (share, pct) in enumerate(zip(shares.tolist(), height.tolist(), strict=True))
+    )
+    axis = "".join(f'<span style="flex:6">{h:02d}</span>' for h in range(0, 24, 6))
+    return (
+        '<div class="routeplan-hours" style="width:168px;margin-top:4px">'
+        f'<div style="display:flex;align-items:flex-end;gap:1px;height:32px">{bars}</div>'
+        f'<div style="display:flex;font-size:9px;color:#666">{axis}</div></div>'
+    )
+
+
+def _thumbnail_html(root: Path, photo_id: Any) -> str:
+    """An <img> of the photo as a small base64 JPEG, or "" (no Pillow, no such file, not a photo).
+
+    ``photo_id`` must stay inside ``root``: an id that climbs out of it (``..``) is ignored.
+    """
+    if not isinstance(photo_id, str) or not photo_id:
+        return ""
+    try:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+    except ImportError:
+        return ""
+    base = root.resolve()
+    path = (base / photo_id).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        logger.debug("no cover photo %r under %s", photo_id, root)
+        return ""
+    try:
+        with Image.open(path) as img:
+            thumb = ImageOps.exif_transpose(img).convert("RGB")
+            thumb.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+            buf = io.BytesIO()
+            thumb.save(buf, format="JPEG", quality=80)
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        logger.debug("cannot make a thumbnail of %s: %s", path, exc)
+        return ""
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (
+        f'<img class="routeplan-thumb" alt="{escape(photo_id)}" width="{thumb.width}" '
+        f'height="{thumb.height}" style="margin-top:4px;border-radius:3px" '
+        f'src="data:image/jpeg;base64,{data}">'
+    )
 
 
 def _fmt_int(values: pd.Series) -> list[str]:
@@ -336,19 +525,42 @@ def _busy_hours(hourly: Any, *, top: int = 3) -> str:
     return ", ".join(f"{h:02d}:00" for h in order if shares[h] > 0)
 
 
+def _leg_text(leg: Any) -> str:
+    """'10 min (observed), 800 m' plus ', then 5 min wait' when the leg ends in a wait."""
+    how = "observed" if leg.observed else "estimated"
+    text = f"{_fmt_duration(leg.travel_min)} ({how}), {_fmt_km(leg.distance_m)}"
+    if leg.wait_min > 0:
+        text += f", then {_fmt_duration(leg.wait_min)} wait"
+    return text
+
+
 def _route_layer(it: Itinerary, *, name: str, color: str) -> folium.FeatureGroup:
     layer = folium.FeatureGroup(name=name)
     locations = [(s.lat, s.lon) for s in it.stops]
     if len(locations) >= 2:
+        # The route: one line per itinerary; estimated legs are marked by dashed hover lines.
         folium.PolyLine(
             locations,
             color=color,
             weight=4,
             opacity=0.8,
+            class_name="routeplan-route",
             tooltip=folium.Tooltip(
                 escape(f"{name}: {len(it.stops)} stops, {_fmt_duration(it.total_min)}")
             ),
         ).add_to(layer)
+        # Legs: a wide, nearly transparent line over each leg carries its tooltip on hover.
+        for k, leg in enumerate(it.legs):
+            a, b = it.stops[k], it.stops[k + 1]
+            folium.PolyLine(
+                [(a.lat, a.lon), (b.lat, b.lon)],
+                color=color,
+                weight=12,
+                opacity=0.01 if leg.observed else 0.35,
+                dash_array=None if leg.observed else "4 10",
+                class_name="routeplan-leg",
+                tooltip=folium.Tooltip(escape(f"{k + 1} → {k + 2}: {_leg_text(leg)}"), sticky=True),
+            ).add_to(layer)
 
     # Stops at an earlier stop's place (a round trip's end) get their icon shifted right.
     close = distance_matrix_m([s.lat for s in it.stops], [s.lon for s in it.stops]) < SAME_PLACE_M
@@ -356,26 +568,21 @@ def _route_layer(it: Itinerary, *, name: str, color: str) -> folium.FeatureGroup
     half = _MARKER_PX // 2
     for i, stop in enumerate(it.stops):
         n = i + 1
-        if i == 0:
-            travel = "Start"
-        else:
-            leg = it.legs[i - 1]
-            how = "observed" if leg.observed else "estimated"
-            travel = (
-                f"Travel in: {_fmt_duration(leg.travel_min)} ({how}), {_fmt_km(leg.distance_m)}"
-            )
-        popup = "<br>".join(
-            [
-                f"<b>{escape(n)}. {escape(stop.name)}</b>",
-                f"{escape(_hm(stop.arrive))}–{escape(_hm(stop.leave))} "
-                f"({escape(_fmt_duration(stop.stay_min))})",
-                escape(travel),
-            ]
-        )
+        travel = "Start" if i == 0 else f"Travel in: {_leg_text(it.legs[i - 1])}"
+        lines = [
+            f"<b>{escape(n)}. {escape(stop.name)}</b>",
+            f"Arrive {escape(_hm(stop.arrive))}, leave {escape(_hm(stop.leave))} "
+            f"({escape(_fmt_duration(stop.stay_min))})",
+            escape(travel),
+        ]
+        if stop.off_hours:
+            lines.append(f'<span style="color:#b35900">{escape(OFF_HOURS_NOTE)}</span>')
+        popup = "<br>".join(lines)
         icon = folium.DivIcon(
             html=(
                 f'<div style="box-sizing:border-box;width:{_MARKER_PX}px;height:{_MARKER_PX}px;'
-                f"border-radius:50%;background:{escape(color)};color:#fff;border:2px solid #fff;"
+                f"border-radius:50%;background:{escape(color)};color:#fff;"
+                f"border:2px {'dashed #ffb000' if stop.off_hours else 'solid #fff'};"
                 f"box-shadow:0 0 3px rgba(0,0,0,.6);text-align:center;"
                 f'line-height:{_MARKER_PX - 4}px;font:bold 12px sans-serif">{escape(n)}</div>'
             ),
@@ -387,7 +594,10 @@ def _route_layer(it: Itinerary, *, name: str, color: str) -> folium.FeatureGroup
             location=(stop.lat, stop.lon),
             icon=icon,
             popup=folium.Popup(popup, max_width=300),
-            tooltip=folium.Tooltip(escape(f"{n}. {stop.name} ({_hm(stop.arrive)})")),
+            tooltip=folium.Tooltip(
+                escape(f"{n}. {stop.name} ({_hm(stop.arrive)})")
+                + (f" {escape(OFF_HOURS_MARK)}" if stop.off_hours else "")
+            ),
         ).add_to(layer)
     return layer
 
@@ -406,11 +616,10 @@ class _SummaryBox(branca.element.MacroElement):
         self.content = content
 
 
-def _summary_html(routes: Sequence[Itinerary], palette: Sequence[str]) -> str:
+def _summary_html(routes: Sequence[Itinerary], names: Sequence[str], palette: Sequence[str]) -> str:
     blocks = []
-    for k, it in enumerate(routes):
+    for k, (it, title) in enumerate(zip(routes, names, strict=True)):
         color = palette[k % len(palette)]
-        title = "Route" if len(routes) == 1 else f"Route {k + 1}"
         first, last = it.stops[0], it.stops[-1]
         tz = getattr(it.start_time, "tz", None)
         rows = [
@@ -420,13 +629,17 @@ def _summary_html(routes: Sequence[Itinerary], palette: Sequence[str]) -> str:
             ("Total time", _fmt_duration(it.total_min)),
             ("Walking distance", _fmt_km(it.distance_m)),
         ]
+        if it.wait_min > 0:
+            rows.append(("Waiting", _fmt_duration(it.wait_min)))
         table = "".join(
             f'<tr><th style="text-align:left;padding-right:6px">{escape(label)}</th>'
             f"<td>{escape(value)}</td></tr>"
             for label, value in rows
         )
         stops = "".join(
-            f"<li>{escape(_hm(s.arrive))}–{escape(_hm(s.leave))} {escape(s.name)}</li>"
+            f"<li>{escape(_hm(s.arrive))}–{escape(_hm(s.leave))} {escape(s.name)}"
+            + (f" <i>{escape(OFF_HOURS_MARK)}</i>" if s.off_hours else "")
+            + "</li>"
             for s in it.stops
         )
         blocks.append(
@@ -435,7 +648,7 @@ def _summary_html(routes: Sequence[Itinerary], palette: Sequence[str]) -> str:
             f'<ol style="margin:4px 0 0 0;padding-left:22px">{stops}</ol></div>'
         )
     return (
-        '<div class="routeplan-summary" style="position:fixed;bottom:24px;left:10px;z-index:1000;'
+        '<div class="routeplan-summary" style="position:fixed;bottom:52px;left:10px;z-index:1000;'
         "max-width:320px;max-height:45%;overflow:auto;background:rgba(255,255,255,.92);"
         "padding:6px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);"
         'font:12px/1.35 sans-serif">' + '<hr style="margin:6px 0">'.join(blocks) + "</div>"

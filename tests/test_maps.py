@@ -277,3 +277,129 @@ def test_wrong_inputs(landmarks):
         route_map(["not an itinerary"], landmarks)
     with pytest.raises(ValidationError, match="lat"):
         route_map([], pd.DataFrame({"name": ["x"]}))
+
+
+# --- issue 7: heat map, busy-hours chart, thumbnails, layer names, legs, off hours ---------------
+
+
+def _heat_data(out: str) -> list[list[float]]:
+    """The [lat, lon, weight] rows of the (single) L.heatLayer in the HTML."""
+    match = re.search(r"L\.heatLayer\(\s*(\[\[.*?\]\])", out, re.DOTALL)
+    assert match, "no heat layer"
+    return [[float(v) for v in row.split(",")] for row in re.findall(r"\[([^\[\]]+)\]", match[1])]
+
+
+def test_heat_map_from_landmarks_is_weighted_by_photos(landmarks):
+    """No photos given: one heat point per landmark, weight n_photos / max (120 → 1, 30 → .25);
+    the layer is "Photo density" in the layer control; heatmap=False leaves it out."""
+    out = _render([], landmarks)
+    assert '"Photo density" : heat_map_' in out
+    rows = sorted(_heat_data(out))
+    assert len(rows) == 4
+    weights = {(r[0], r[1]): r[2] for r in rows}
+    assert weights[(LAT[0], LON[0])] == pytest.approx(1.0)
+    assert weights[(LAT[1], LON[1])] == pytest.approx(0.25)
+    assert "heatLayer" not in _render([], landmarks, heatmap=False)
+
+
+def test_heat_map_from_photos_counts_rounded_positions(landmarks):
+    """Photos at ~1 m from each other are merged: 3 photos at one spot (weight 1), 1 elsewhere
+    (weight 1/3), a photo without position dropped; rows sorted, so the output is deterministic."""
+    photos = pd.DataFrame(
+        {
+            "lat": [43.64260, 43.642601, 43.642599, 43.65, float("nan")],
+            "lon": [-79.38710, -79.387101, -79.38710, -79.38, -79.0],
+        }
+    )
+    rows = _heat_data(_render([], landmarks, photos=photos))
+    assert rows == [[43.6426, -79.3871, 1.0], [43.65, -79.38, pytest.approx(1 / 3, abs=1e-4)]]
+    with pytest.raises(ValidationError, match="heat map"):
+        route_map([], landmarks, photos=pd.DataFrame({"x": [1]}))
+
+
+def test_busy_hours_bar_chart(landmarks):
+    """Each popup with hourly shares has 24 bars; the busiest hour is 100% high, an hour without
+    photos a 2% stub; bar titles give hour and share."""
+    out = _render([], landmarks)
+    assert out.count('class="routeplan-hours"') == 4
+    cn_tower = out[out.index("<b>CN Tower</b>") :]
+    cn_tower = cn_tower[: cn_tower.index("</div></div>")]
+    bars = re.findall(r'title="(\d\d):00 (\d+)%" style="flex:1;height:(\d+)%', cn_tower)
+    assert len(bars) == 24
+    assert ("14", "40", "100") in bars  # share 4/10, the peak
+    assert ("09", "10", "25") in bars
+    assert ("00", "0", "2") in bars
+
+
+def test_cover_photo_thumbnail(landmarks, tmp_path, jpeg_writer):
+    """With photos_root, a landmark whose cover photo exists gets an embedded JPEG thumbnail;
+    a missing file, a path climbing out of the root, or no photos_root give none."""
+    root = tmp_path / "photos"
+    jpeg_writer(root / "ann" / "tower.jpg", lat=LAT[0], lon=LON[0])
+    (tmp_path / "outside.jpg").write_bytes((root / "ann" / "tower.jpg").read_bytes())
+    lm = landmarks.assign(cover_photo=["ann/tower.jpg", "ann/missing.jpg", "../outside.jpg", None])
+    out = _render([], lm, photos_root=root)
+    assert out.count('class="routeplan-thumb"') == 1
+    assert 'alt="ann/tower.jpg"' in out
+    assert 'src="data:image/jpeg;base64,/9j/' in out
+    assert "routeplan-thumb" not in _render([], lm)
+
+
+def _with(it: Itinerary, **query) -> Itinerary:
+    return Itinerary(it.stops, it.legs, it.score, query=query)
+
+
+def test_layers_named_by_day_and_alternative(tour, landmarks):
+    """Days → "Day 1"/"Day 2"; alternatives → "Alternative 1"/"Alternative 2"; both → "Alternative
+    2, day 1"; the summary titles follow the layer names."""
+    days = [_with(tour, day=1, days=2, alternative=0), _with(tour, day=2, days=2, alternative=0)]
+    out = _render(days, landmarks)
+    assert '"Day 1" : feature_group_' in out and '"Day 2" : feature_group_' in out
+    assert "</span> Day 2</b>" in out
+    alts = [_with(tour, day=1, days=1, alternative=k) for k in (0, 1)]
+    out = _render(alts, landmarks)
+    assert '"Alternative 1" : feature_group_' in out and '"Alternative 2" : feature_group_' in out
+    both = [_with(tour, day=d, days=2, alternative=a) for a in (0, 1) for d in (1, 2)]
+    assert '"Alternative 2, day 1" : feature_group_' in _render(both, landmarks)
+    one_day = [_with(tour, day=1, days=1, alternative=0)]
+    assert '"Route" : feature_group_' in _render(one_day, landmarks)
+
+
+def test_leg_tooltips_and_waits(landmarks):
+    """Each leg has its own hover line with '<k> → <k+1>: time (observed|estimated), distance'
+    and the wait when there is one; the stop popup and the summary show the wait too."""
+    stops = tuple(
+        Stop(i, NAMES[i], LAT[i], LON[i], _t(a), _t(b))
+        for i, (a, b) in zip(
+            [0, 1, 2], [("09:00", "09:30"), ("10:00", "10:20"), ("10:30", "11:00")], strict=True
+        )
+    )
+    legs = (Leg(0, 1, 12.0, 900.0, True, wait_min=18.0), Leg(1, 2, 10.0, 700.0, False))
+    out = _render(Itinerary(stops, legs, score=1.0), landmarks)
+    assert out.count('"className": "routeplan-leg"') == 2
+    assert out.count('"className": "routeplan-route"') == 1
+    assert "1 → 2: 12 min (observed), 900 m, then 18 min wait" in out
+    assert "2 → 3: 10 min (estimated), 700 m\n" in out
+    assert "Travel in: 12 min (observed), 900 m, then 18 min wait" in out
+    assert '<th style="text-align:left;padding-right:6px">Waiting</th><td>18 min</td>' in out
+
+
+def test_off_hours_stop_is_flagged(landmarks):
+    """An off-hours stop: note in its popup, mark in its tooltip and the summary, dashed ring."""
+    stops = (
+        Stop(0, "CN Tower", LAT[0], LON[0], _t("09:00"), _t("09:30")),
+        Stop(1, "Night Spot", LAT[1], LON[1], _t("09:40"), _t("10:00"), off_hours=True),
+    )
+    out = _render(Itinerary(stops, (Leg(0, 1, 10.0, 800.0, True),), score=1.0), landmarks)
+    assert "Off hours: few people visit at this time" in out
+    assert "2. Night Spot (09:40) (off hours)" in out
+    assert "<li>09:40–10:00 Night Spot <i>(off hours)</i></li>" in out
+    assert out.count("border:2px dashed #ffb000") == 1
+
+
+def test_unused_folium_assets_are_not_loaded(tour, landmarks):
+    """Stops are DivIcons: AwesomeMarkers and glyphicon assets are not in the page; Leaflet is."""
+    out = _render(tour, landmarks)
+    assert "leaflet@1.9.3/dist/leaflet.js" in out
+    for url in ("awesome-markers", "bootstrap-glyphicons", "leaflet.awesome.rotate"):
+        assert url not in out
