@@ -4,10 +4,12 @@ determinism, infeasible problems and classic orienteering instances."""
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -70,7 +72,7 @@ def random_problem(
                 merged = [[0.0, budget]]
             wins.append(np.array(merged).reshape(-1, 2))
     required = tuple(sorted(rng.choice(np.arange(1, m + 1), n_required, replace=False).tolist()))
-    limits = ()
+    limits: tuple[tuple[tuple[int, ...], int], ...] = ()
     if overlap:
         limits = ((tuple(sorted(rng.choice(np.arange(1, m + 1), 3, replace=False).tolist())), 1),)
     return Problem(
@@ -84,7 +86,7 @@ def random_problem(
         n_stops=n_stops,
         n_routes=n_routes,
         required=required,
-        windows=wins,
+        windows=None if wins is None else tuple(wins),
         soft_windows=windows == "soft",
         off_hours_penalty=0.5,
         overlap_limits=limits,
@@ -97,14 +99,14 @@ def brute_force(problem: Problem) -> float | None:
     into ``n_routes`` disjoint routes."""
     m = problem.n_candidates
     base = float(problem.value[0]) + (float(problem.value[-1]) if problem.has_end else 0.0)
-    lengths = range(m + 1)
+    lengths = list(range(m + 1))
     if problem.n_stops is not None:
         lengths = [problem.n_stops - 1 - int(problem.has_end)]
     routes = []
     for n in lengths:
         for seq in itertools.permutations(range(1, m + 1), n):
             if problem.schedule(seq).feasible:
-                routes.append((seq, sum(problem.solution_score([seq]).values()) - base))
+                routes.append((seq, route_score(problem, list(seq))))
     best = None
     for combo in itertools.product(routes, repeat=problem.n_routes):
         seen = [x for seq, _ in combo for x in seq]
@@ -115,6 +117,12 @@ def brute_force(problem: Problem) -> float | None:
         score = base + sum(part for _, part in combo)
         best = score if best is None else max(best, score)
     return best
+
+
+def route_score(problem: Problem, mid: list[int]) -> float:
+    """The reference score of one route without the values of the start and end."""
+    base = float(problem.value[0]) + (float(problem.value[-1]) if problem.has_end else 0.0)
+    return sum(problem.solution_score([mid]).values()) - base
 
 
 def assert_valid(problem: Problem, solution: Solution) -> None:
@@ -129,7 +137,7 @@ def assert_valid(problem: Problem, solution: Solution) -> None:
 
 # --- optimality on small problems ---------------------------------------------------------------
 
-CASES = {
+CASES: dict[str, dict[str, Any]] = {
     "plain": {},
     "no lifts": {"lifts": False},
     "open end": {"has_end": False},
@@ -176,11 +184,7 @@ def test_internal_evaluation_matches_the_reference(windows: str | None, has_end:
     for seed in range(3):
         problem = random_problem(seed, m=7, has_end=has_end, windows=windows)
         search = _Search(problem)
-        base = float(problem.value[0]) + (float(problem.value[-1]) if has_end else 0.0)
-
-        def score(mid: list[int]) -> float:
-            return sum(problem.solution_score([mid]).values()) - base
-
+        score = functools.partial(route_score, problem)
         rng = np.random.default_rng(seed)
         n_checked = 0
         for _ in range(25):
@@ -195,6 +199,7 @@ def test_internal_evaluation_matches_the_reference(windows: str | None, has_end:
             search.load([route])
             search.visited[mid] = True
             pos = search.positions("ins")
+            assert pos is not None
             u = np.setdiff1d(np.arange(1, 8), mid)
             feasible, gain, _ = search.place(u, pos)
             for (i, j), ok in np.ndenumerate(feasible):
@@ -207,7 +212,7 @@ def test_internal_evaluation_matches_the_reference(windows: str | None, has_end:
         assert n_checked > 10
 
 
-# --- behaviour --------------------------------------------------------------------------------------
+# --- behaviour ----------------------------------------------------------------------------------
 
 
 def test_deterministic_for_a_seed() -> None:

@@ -1,31 +1,37 @@
 """Heuristic solver: greedy insertion and iterated local search over the routes of a Problem.
 
-The search keeps every route feasible at all times (budget, hard windows, stop cap) and ranks
-solutions lexicographically: first the *deficit* (required candidates not visited, plus the stops
-missing from routes shorter than an exact ``n_stops``), then the score, then the total minutes
-(among equal scores a shorter solution leaves more room).
+The search keeps every route feasible at all times (budget, hard windows, stop cap, overlap
+limits) and ranks solutions lexicographically: first the *deficit* (required candidates not
+visited, plus the stops missing from routes shorter than an exact ``n_stops``), then the score,
+then the total minutes (among equal scores, a shorter solution leaves more room).
 
 1. Start from empty routes (start → end), or from the quickest way through other landmarks when
    the direct one does not fit the budget.
 2. Greedy insertion: insert the candidate, into the route and at the position, with the best
-   ratio of score gained to minutes added (deficit-reducing insertions first).
-3. Local search until no move improves: insertion, replacement of a stop by an unvisited
-   candidate, reordering within a route (2-opt, or-opt of 1–3 stops in order or reversed, swap),
-   moving or exchanging stops between routes (days), and removal.
+   score gained per minute added (deficit-reducing insertions first).
+3. Local search until no move improves: insertion; replacement of a stretch of 1–3 stops by an
+   unvisited candidate, in its place or at one of the candidate's quickest gaps elsewhere in the
+   route (1-for-1 … 3-for-1 exchanges); reordering within a route (2-opt, or-opt of 1–3 stops in
+   order or reversed, swap); moving or exchanging stops between routes (days); removal (negative
+   lifts, off-hours visits).
 4. Iterated local search with ``numpy.random.default_rng(seed)``: perturb the current solution
-   (drop a random stretch of stops, force an unvisited candidate in and repair, or restart),
-   refill it greedily (sometimes with noisy ratios) and repeat 3; move on from slightly worse
-   solutions and return to the best one after a few rounds without progress.
+   (drop a random stretch or set of stops, often keeping them out of the refill; force unvisited
+   candidates in and remove the stops that cost most minutes per score; or restart from a random
+   candidate), refill it greedily (with a random exponent on the minutes and noisy scores now and
+   then) and repeat 3. The search moves on from solutions up to 2 % worse and returns to the best
+   one after 20 rounds without progress.
 
 Feasibility uses the wait/latest-arrival bookkeeping of ILS for the TOPTW (Vansteenwegen et al.,
-2009), generalised to several windows a place: for every stop the latest arrival that keeps the
-rest of its route feasible, so that inserting or replacing one stop is checked in O(1). All moves
-are screened vectorised with numpy; a screened move is then re-evaluated sequentially, exactly
-as :meth:`Problem.schedule` does, before it is applied (this settles waits and soft windows,
-whose effects are only estimated by the screening).
+2009), generalised to several windows a place: every stop knows the latest arrival that keeps the
+rest of its route feasible, so inserting or replacing a stretch is checked in O(1); with soft
+windows the visits after a change move by the same minutes, and only those that may leave or
+enter a window are re-checked. Every neighbourhood is screened at once with numpy; the best
+screened move is then evaluated sequentially, exactly as :meth:`Problem.schedule` does, before it
+is applied (this settles the moves whose screening is an estimate, e.g. reordering with windows).
 
-The number of rounds depends only on the problem's size, so the result is deterministic for a
-given problem and seed; the best solution so far is always feasible (anytime).
+The number of rounds depends only on the number of candidates (see :func:`default_rounds`), so
+the result is deterministic for a given problem and seed; the best solution so far is always
+feasible (anytime), and ``time_limit_s`` can stop the rounds early.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from numpy.typing import NDArray
 
 from .model import FEASIBILITY_TOL_MIN, Problem, Solution, dijkstra
 
-__all__ = ["solve_heuristic"]
+__all__ = ["default_rounds", "solve_heuristic"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +65,15 @@ _VERIFY_WINDOWS = 12
 _WANDER = 0.02
 #: ... and returns to the best one after this many rounds without improvement.
 _RESET_EVERY = 20
-#: Chance that a perturbation restarts from a random candidate.
+#: Chances that a perturbation restarts from a random candidate, or forces candidates in
+#: (else it drops a stretch of stops).
 _P_RESTART = 0.2
+_P_FORCE = 0.25
 #: Chance that the stops a perturbation drops are left out of the greedy refill.
 _P_TABU = 0.5
-#: Most stops a perturbation drops from a route.
-_MAX_DROP = 1000
 #: Or-opt and swap moves go at most this many positions away (long routes).
-_REACH = 1000
-_ROUNDS_OVERRIDE = 0
+_REACH = 15
+#: Rounds for m candidates: 8 m, at least 30, at most 150 and at most 6000 / m.
 _ROUNDS_MIN = 30
 _ROUNDS_PER_CANDIDATE = 8
 _ROUNDS_MAX = 150
@@ -132,7 +138,15 @@ class _Route:
 
 
 class _Positions:
-    """Slots of all routes, concatenated: insertion gaps or visited stops."""
+    """Slots of all routes, concatenated: insertion gaps, or stretches of visited stops.
+
+    One entry a slot: route ``rid``; the stop ``a`` before the slot and ``b`` after it (place
+    ``K``: nothing), ``bi`` the index of ``b`` in its route; when the visit at ``a`` ends
+    (``leave_a``); when ``b`` is reached now (``arr_b``) and at the latest (``latest_b``); the
+    score that filling the slot gives up (``base``: the lift a → b for a gap, the stretch's
+    values and lifts for a stretch); ``pos`` the gap index (insert after stop ``pos``) or the
+    stretch's first stop, its first place ``x``, ``length`` and required stops ``n_req``.
+    """
 
     __slots__ = (
         "a",
@@ -171,8 +185,8 @@ class _Positions:
 
 
 class _Scan:
-    """Every unvisited candidate ``u`` placed into every insertion gap (``ins``, first
-    columns) and every stretch of 1 to 3 stops (``rep``) of a solution (see :meth:`_Search.place`).
+    """Every unvisited candidate ``u`` placed into every insertion gap (``ins``, the first
+    columns) and every stretch of 1 to 3 stops (``rep``) of a solution (:meth:`_Search.place`).
     """
 
     __slots__ = ("feasible", "gain", "ins", "rep", "shift", "u")
@@ -236,7 +250,6 @@ class _Search:
             self.groups[g, list(places)] = True
             self.most[g] = most
         # Windows: padded (K + 1, W) opening and closing times; start, end and nothing always open.
-        self.keep = 1.0 - float(p.off_hours_penalty)
         self.penalty = float(p.off_hours_penalty)
         if p.windows is None:
             self.mode = _PLAIN
@@ -263,7 +276,9 @@ class _Search:
     # -- exact evaluation ------------------------------------------------------------------------
 
     def route(self, mid: Sequence[int]) -> _Route:
-        """Evaluate the route through ``mid`` sequentially, as :meth:`Problem.schedule` does."""
+        """Evaluate the route through ``mid`` sequentially, as :meth:`Problem.schedule` does
+        (the same floating-point operations in the same order, so feasibility agrees exactly),
+        then its latest arrivals backwards."""
         stops = [0, *mid]
         if self.has_end:
             stops.append(self.end)
@@ -284,23 +299,22 @@ class _Search:
             arr[i] = clock
             if 0 < i < last:
                 v = val[x]
-                if mode:
-                    inside = False
-                    for o, c in wins[x]:
-                        if o <= clock + _TOL and clock <= c + _TOL:
-                            inside = True
-                            break
-                    if not inside:
-                        if mode == _SOFT:
-                            off[i] = True
-                            v -= self.penalty * v
+                inside = False
+                for o, c in wins[x]:
+                    if o <= clock + _TOL and clock <= c + _TOL:
+                        inside = True
+                        break
+                if not inside:
+                    if mode == _SOFT:  # nobody waits; the visit loses part of its value
+                        off[i] = True
+                        v -= self.penalty * v
+                    else:  # wait for the next window to open
+                        for o, _c in wins[x]:
+                            if o > clock:
+                                clock = o
+                                break
                         else:
-                            for o, _c in wins[x]:
-                                if o > clock:
-                                    clock = o
-                                    break
-                            else:
-                                ok = False
+                            ok = False
                 score += v
             clock += stay[x]
             leave[i] = clock
@@ -545,7 +559,7 @@ class _Search:
         return ((wo <= t + _TOL) & (t <= wc + _TOL)).any(-1)
 
     def _begin(self, nodes: NDArray, times: NDArray) -> NDArray:
-        """When a visit of ``nodes`` arriving at ``times`` begins under hard windows (inf: never)."""
+        """When visits of ``nodes`` arriving at ``times`` begin under hard windows (inf: never)."""
         wo, wc = self.WO[nodes], self.WC[nodes]
         t = times[..., None]
         inside = ((wo <= t + _TOL) & (t <= wc + _TOL)).any(-1)
@@ -644,6 +658,7 @@ class _Search:
             yield tuple(int(v) for v in np.unravel_index(int(i), mask.shape))
 
     def _improving(self, dd: NDArray | None, ds: NDArray, dt: NDArray) -> NDArray:
+        """:meth:`better`, vectorised (``dd`` None: no deficit change)."""
         better = (ds > self.stol) | ((ds >= -self.stol) & (dt < -self.ttol))
         if dd is None:
             return better
@@ -651,6 +666,7 @@ class _Search:
 
     @property
     def n_verify(self) -> int:
+        """How many screened moves of a neighbourhood are re-evaluated exactly."""
         return _VERIFY_PLAIN if self.mode == _PLAIN else _VERIFY_WINDOWS
 
     # -- neighbourhoods ----------------------------------------------------------------------------
@@ -899,36 +915,23 @@ class _Search:
             out.append(np.zeros(len(moves)))
         return moves, out[0], out[1]
 
-    def reorder(self, r: int, *, time_only: bool = False) -> bool:
-        """Apply the best improving reordering of route ``r``."""
+    def reorder(self, r: int) -> bool:
+        """Apply the best improving reordering of route ``r`` (with windows, the screening
+        estimates ignore waits and windows: every move that saves travel is a candidate)."""
         route = self.routes[r]
-        if route.settled and not time_only:
+        if route.settled:
             return False
         found = self.reorder_deltas(route.stops_x)
-        if found is None:
-            route.settled = True
-            return False
-        mv, dt, ds = found
-        dd = None
-        if time_only:
-            mask = dt < -self.ttol
-            key = -dt
-        else:
-            mask = self._improving(dd, ds, dt)
+        if found is not None:
+            mv, dt, ds = found
+            mask = self._improving(None, ds, dt)
+            if self.mode != _PLAIN:
+                mask |= dt < -self.ttol
             key = ds - self.time_weight * dt
-        if self.mode != _PLAIN:
-            mask |= dt < -self.ttol
-        for (k,) in self._select(mask, dd, key, self.n_verify):
-            mid = _apply_reorder(list(route.mid), mv[k])
-            if time_only:
-                new = self.route(mid)
-                if new.ok and new.minutes < route.minutes - self.ttol:
-                    self.routes[r] = new
+            for (k,) in self._select(mask, None, key, self.n_verify):
+                if self.commit({r: _apply_reorder(list(route.mid), mv[k])}):
                     return True
-            elif self.commit({r: mid}):
-                return True
-        if not time_only:
-            route.settled = True
+        route.settled = True
         return False
 
     def reorder_all(self, *, max_moves: int) -> bool:
@@ -1041,7 +1044,7 @@ class _Search:
             if not extra:
                 continue
             route = self.route(mids[r])
-            while not route.ok:  # rounding: undo the latest insertions
+            while not route.ok and extra:  # rounding: undo the latest insertions
                 x = extra.pop()
                 mids[r].remove(x)
                 self.visited[x] = False
@@ -1091,7 +1094,7 @@ class _Search:
         pos = self.positions("ins")
         if pos is None:
             return False
-        _, gain, shift = self.place(np.array([u]), pos)
+        shift = self.place(np.array([u]), pos)[2]
         j = int(np.argmin(shift[0]))
         r = int(pos.rid[j])
         mid = list(self.routes[r].mid)
@@ -1255,7 +1258,7 @@ def _perturb(search: _Search, rng: np.random.Generator, *, max_moves: int) -> No
                 )
         return
     free = search.free()
-    if kind < 0.45 and free.size:
+    if kind < _P_RESTART + _P_FORCE and free.size:
         # Force one or two unvisited candidates in, making room by reordering and removing.
         n_force = min(free.size, int(rng.integers(1, 3)))
         for u in rng.choice(free, size=n_force, replace=False).tolist():
@@ -1269,7 +1272,7 @@ def _perturb(search: _Search, rng: np.random.Generator, *, max_moves: int) -> No
         k = len(mid)
         if k == 0:
             continue
-        n_drop = int(rng.integers(1, max(1, min(k // 2, _MAX_DROP)) + 1))
+        n_drop = int(rng.integers(1, max(1, k // 2) + 1))
         if rng.random() < 0.7:
             first = int(rng.integers(0, k - n_drop + 1))
             drop = set(range(first, first + n_drop))
@@ -1281,11 +1284,13 @@ def _perturb(search: _Search, rng: np.random.Generator, *, max_moves: int) -> No
 
 
 def default_rounds(problem: Problem) -> int:
-    """Perturbation rounds by default: a function of the number of candidates alone."""
+    """Perturbation rounds of :func:`solve_heuristic` by default, from the number of candidates
+    ``m`` alone: 8 m, at least 30, at most 150 and at most 6000 / m (a round costs about m ×
+    the stops of a route; 89 classic orienteering instances with up to 64 candidates take
+    0.1–0.5 s each)."""
     m = problem.n_candidates
-    if _ROUNDS_OVERRIDE:
-        return _ROUNDS_OVERRIDE
-    return max(_ROUNDS_MIN, min(_ROUNDS_PER_CANDIDATE * m, _ROUNDS_MAX, _ROUNDS_WORK // max(m, 1)))
+    most = min(_ROUNDS_PER_CANDIDATE * m, _ROUNDS_MAX, _ROUNDS_WORK // max(m, 1))
+    return max(_ROUNDS_MIN, most)
 
 
 def solve_heuristic(
@@ -1306,8 +1311,9 @@ def solve_heuristic(
     seed
         Seed of the perturbations; the same problem and seed give the same solution.
     n_rounds
-        Perturbation rounds (default: a function of the number of candidates ``m`` alone, see
-        :func:`default_rounds`).
+        Perturbation rounds (default: a function of the number of candidates alone, see
+        :func:`default_rounds`). Without lifts or soft windows the rounds stop early once every
+        candidate is visited (nothing can score more).
     time_limit_s
         Stop the perturbation rounds early after this many seconds (None: no limit). The
         result then depends on the machine's speed.
@@ -1343,7 +1349,7 @@ def solve_heuristic(
     ceiling = _INF
     if not search.has_lifts and search.mode != _SOFT:
         ceiling = search.base_score + float(np.maximum(problem.value[1 : 1 + m], 0.0).sum())
-    for _round in range(rounds):
+    for round_no in range(rounds):
         if time_limit_s is not None and time.perf_counter() - started > time_limit_s:
             break
         if best_tot[0] == 0 and best_tot[1] >= ceiling - search.stol:
@@ -1357,7 +1363,7 @@ def solve_heuristic(
         trial, trial_tot = search.snapshot()
         if search.ahead(trial_tot, best_tot):
             best, best_tot = trial, trial_tot
-            logger.debug("round %d: %s", _round, trial_tot)
+            logger.debug("heuristic round %d: deficit %d, score %.6g", round_no, *trial_tot[:2])
             current, current_tot, stall = trial, trial_tot, 0
             continue
         stall += 1
