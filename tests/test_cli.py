@@ -193,3 +193,38 @@ def test_hostile_exif_text_reaches_the_map_only_inert(tmp_path, jpeg_writer, att
     assert attack not in page
     assert "alert(1)>" not in page and "${alert" not in page
     assert routeplan.escape(attack) in page  # shown, literally, as the landmark's name
+
+
+@pytest.mark.slow
+def test_plan_days_and_exports(tmp_path, capsys, model):
+    """Two days with --gpx/--geojson/--ics: each file parses back with a well-kept library and
+    holds the same stops the CLI printed, day by day."""
+    import json
+
+    import gpxpy
+    import icalendar
+
+    _, G = model
+    paths = {kind: tmp_path / f"plan.{kind}" for kind in ("gpx", "geojson", "ics")}
+    args = ["plan", str(SAMPLE), "--hours", "3", "--days", "2", "--start-time", START_TIME]
+    args += ["--out", str(tmp_path / "m.html")]
+    for kind, path in paths.items():
+        args += [f"--{kind}", str(path)]
+    assert main(args) == 0
+    assert "Day 2 of 2" in capsys.readouterr().out
+    expected = routeplan.plan(G, start=0, budget_min=180, start_time=START_TIME, days=2)
+    assert [it.query["day"] for it in expected] == [1, 2]
+    gpx = gpxpy.parse(paths["gpx"].read_text(encoding="utf-8"))
+    assert [[p.name for p in r.points] for r in gpx.routes] == [
+        [s.name for s in it.stops] for it in expected
+    ]
+    features = json.loads(paths["geojson"].read_text(encoding="utf-8"))["features"]
+    points = [f for f in features if f["geometry"]["type"] == "Point"]
+    assert len(points) == sum(len(it) for it in expected)
+    calendar = icalendar.Calendar.from_ical(paths["ics"].read_bytes())
+    starts = sorted(e.decoded("dtstart") for e in calendar.walk("VEVENT"))
+    visits = sorted(s.arrive for it in expected for s in it.stops if s.stay_min > 0)
+    assert len(starts) == len(visits)
+    assert all(
+        abs(b - a).total_seconds() <= 1 for a, b in zip(starts, visits, strict=True)
+    )
