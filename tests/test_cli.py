@@ -225,6 +225,4 @@ def test_plan_days_and_exports(tmp_path, capsys, model):
     starts = sorted(e.decoded("dtstart") for e in calendar.walk("VEVENT"))
     visits = sorted(s.arrive for it in expected for s in it.stops if s.stay_min > 0)
     assert len(starts) == len(visits)
-    assert all(
-        abs(b - a).total_seconds() <= 1 for a, b in zip(starts, visits, strict=True)
-    )
+    assert all(abs(b - a).total_seconds() <= 1 for a, b in zip(starts, visits, strict=True))
