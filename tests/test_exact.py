@@ -22,6 +22,7 @@ from routeplan._errors import InputError
 from routeplan.planner import exact
 from routeplan.planner.exact import MAX_EXACT_CANDIDATES, solve_exact
 from routeplan.planner.model import Problem, Solution
+from routeplan.planner.orienteering import read_op_instance
 
 OP_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "op"
 CHECK_ROUTE = Path(__file__).resolve().parents[1] / ".." / "shared" / "tools" / "check_op_route.py"
@@ -337,24 +338,11 @@ def test_invalid_arguments():
 
 
 def load_op(path: Path) -> tuple[Problem, np.ndarray]:
-    """An orienteering instance as a Problem, and the point index of each problem place."""
-    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
-    tmax = float(lines[0].split()[0])
-    pts = np.array([[float(x) for x in ln.split()[:3]] for ln in lines[1:]])
-    d = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
-    keep = [i for i in range(2, len(pts)) if d[0, i] + d[i, 1] <= tmax]
-    order = np.array([0, *keep, 1])
-    k = len(order)
-    problem = Problem(
-        travel_min=d[np.ix_(order, order)],
-        lift=np.zeros((k, k)),
-        stay_min=np.zeros(k),
-        value=pts[order, 2],
-        budget_min=tmax,
-        transition_weight=0.0,
-        has_end=True,
-    )
-    return problem, order
+    """An orienteering instance as a Problem (the library's reader), and the point index of
+    each problem place."""
+    problem = read_op_instance(path).problem()
+    assert problem.places is not None
+    return problem, problem.places
 
 
 def optima() -> dict[str, dict[str, str]]:

@@ -16,6 +16,7 @@ import pytest
 
 from routeplan.planner.heuristic import _Search, default_rounds, solve_heuristic
 from routeplan.planner.model import Problem, Solution
+from routeplan.planner.orienteering import read_op_instance
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 OP_DIR = SHARED / "data" / "op"
@@ -319,26 +320,9 @@ def test_negative_lift_makes_the_heuristic_skip_a_place() -> None:
 
 
 def op_problem(path: Path) -> Problem:
-    """An instance as a Problem: Euclidean travel, no stays or lifts, end = point 1, candidates
-    = the points that fit a detour from start to end."""
-    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
-    budget = float(lines[0].split()[0])
-    points = np.array([[float(v) for v in ln.split()[:3]] for ln in lines[1:]])
-    dist = np.hypot(*(points[:, None, :2] - points[None, :, :2]).transpose(2, 0, 1))
-    keep = [i for i in range(2, len(points)) if dist[0, i] + dist[i, 1] <= budget]
-    order = np.array([0, *keep, 1])
-    k = len(order)
-    problem = Problem(
-        travel_min=dist[np.ix_(order, order)],
-        lift=np.zeros((k, k)),
-        stay_min=np.zeros(k),
-        value=points[order, 2],
-        budget_min=budget,
-        transition_weight=0.0,
-        has_end=True,
-        places=order,
-    )
-    return problem
+    """An instance as a Problem (the library's reader: Euclidean travel in float64, no stays or
+    lifts, end = point 1, candidates = the points that fit a detour from start to end)."""
+    return read_op_instance(path).problem()
 
 
 @needs_shared
