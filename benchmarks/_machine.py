@@ -28,3 +28,18 @@ def ram_gib() -> float:
     except OSError:
         pass
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+
+
+def write_section(results: Path, section: str, text: str) -> None:
+    """Put ``text`` into ``results`` between ``<!-- section:start/end -->`` markers (replacing
+    what was there, or appended at the end when the markers are missing)."""
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    block = f"{start}\n{text.rstrip()}\n{end}"
+    old = results.read_text() if results.exists() else "# Benchmark results\n"
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        _, tail = rest.split(end, 1)
+        new = head + block + tail
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    results.write_text(new)

@@ -60,7 +60,6 @@ logger = logging.getLogger("bench_landmarks")
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 SECTION = "bench_landmarks"
-START, END = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
 
 EARTH_RADIUS_M = 6_371_008.8
 CENTRE = (48.8566, 2.3522)  # a city centre (Paris); zone below
@@ -467,22 +466,16 @@ def report(args: argparse.Namespace, meta: dict[str, Any], r: dict[str, dict[str
 def write_results(body: str, command: str) -> None:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (
-        f"{START}\n## {SECTION}\n\n{stamp}; `{command}`\n\n{machine_notes()}\n\n{body}\n\n"
+        f"## {SECTION}\n\n{stamp}; `{command}`\n\n{machine_notes()}\n\n{body}\n\n"
         "Each step runs in a fresh process; peak RSS is that process's VmHWM, reset after the "
         "input was loaded, so it includes the input and the interpreter with its imports (column "
         "*input RSS*, ~0.25 GB of it is the interpreter); *step's own* is the difference. "
         "The plain DBSCAN process is killed above `--mem-limit-gb` of resident memory. Other "
         "workers shared the 2 cores during the run, so times may be inflated.\n"
-        f"{END}"
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    from _machine import write_section
+
+    write_section(RESULTS, SECTION, section)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,7 +68,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "RESULTS.md"
 SECTION = "bench_planner"
-START, END = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "op"
 DEFAULT_CHECKER = REPO.parent / "shared" / "tools" / "check_op_route.py"
 
@@ -486,7 +485,7 @@ def settings_line(args: argparse.Namespace, n_cases: int) -> str:
 def write_results(body: str, command: str) -> None:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (
-        f"{START}\n## {SECTION}\n\n{stamp}; `{command}`\n\n{machine_notes()}\n\n{body}\n\n"
+        f"## {SECTION}\n\n{stamp}; `{command}`\n\n{machine_notes()}\n\n{body}\n\n"
         "Every solver sees the same points: those with d(start, i) + d(i, end) ≤ Tmax (the "
         "others can never be visited). "
         "Gap = (best known − score) / best known; no route counts as 100 %. ✗ marks a failed "
@@ -494,16 +493,10 @@ def write_results(body: str, command: str) -> None:
         "proven). Only the solver call is "
         "timed; OR-Tools runs to its time limit by design, and its result depends on the "
         "machine's speed (the search is cut by wall time).\n"
-        f"{END}"
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    from _machine import write_section
+
+    write_section(RESULTS, SECTION, section)
 
 
 # ------------------------------------------------------------------------------------------------
