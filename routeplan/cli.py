@@ -200,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="weight landmarks of a theme or tag, e.g. museum=2 or park=0.5 (repeatable)",
     )
     p.add_argument(
+        "--stay",
+        action="append",
+        type=_theme,
+        default=[],
+        metavar="LANDMARK=MINUTES",
+        help="minutes to spend at a landmark instead of its typical stay (repeatable)",
+    )
+    p.add_argument(
         "--alive",
         choices=("hard", "soft", "off"),
         default=settings.ALIVE,
@@ -395,6 +403,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         max_stops=args.max_stops,
         must_visit=args.must_visit,
         avoid=args.avoid,
+        stays=dict(args.stay) or None,
         themes=dict(args.theme) or None,
         alive=args.alive,
         mode=args.mode,

@@ -64,6 +64,8 @@ def test_plan_with_start_end_and_budget_options(tmp_path, capsys, model):
             "10:30",
             "--speed-kmh",
             "3.5",
+            "--stay",
+            f"{start}=60",
             "--eps-m",
             "80",
             "-o",
@@ -74,7 +76,7 @@ def test_plan_with_start_end_and_budget_options(tmp_path, capsys, model):
     lines = [
         ln for ln in capsys.readouterr().out.splitlines() if ln[:3].strip().rstrip(".").isdigit()
     ]
-    assert lines[0].split("  ", 1)[1] == start and lines[0].split()[1].startswith("10:30")
+    assert lines[0].split("  ", 1)[1] == start and lines[0].split()[1] == "10:30–11:30"
     assert lines[-1].split("  ", 1)[1] == end
     assert out.exists()
 

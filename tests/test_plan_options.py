@@ -258,3 +258,18 @@ def test_days_with_landmark_start_count_its_value_once(grid_graph):
     assert all(it.landmark_ids[0] == 4 == it.landmark_ids[-1] for it in its)
     day2_value = sum(grid_graph.nodes[i]["popularity"] for i in its[1].landmark_ids[1:-1])
     assert its[1].score_parts["value"] == pytest.approx(day2_value)
+
+
+def test_stays_override_the_typical_stay(grid_graph):
+    """A given stay replaces the landmark's typical one, by id or name; it must be >= 0."""
+    kw = {"start": 0, "end": 1, "max_stops": 2, "budget_min": 600, "start_time": START}
+    base = plan(grid_graph, **kw)[0]
+    longer = plan(grid_graph, stays={"P0": 95, 1: 5}, **kw)[0]
+    assert [s.stay_min for s in base.stops] == pytest.approx([20, 20])
+    assert [s.stay_min for s in longer.stops] == pytest.approx([95, 5])
+    assert longer.total_min == pytest.approx(base.total_min + 75 - 15)
+    with pytest.raises(InputError, match="stays"):
+        plan(grid_graph, stays={"P0": -5}, **kw)
+    # a long stay at the only must-visit stop no longer fits a short day
+    with pytest.raises(BudgetTooShortError):
+        plan(grid_graph, start=0, budget_min=60, must_visit=[4], stays={4: 200})

@@ -112,6 +112,7 @@ def plan(
     max_stops: int | None = None,
     must_visit: Iterable[Any] = (),
     avoid: Iterable[Any] = (),
+    stays: Mapping[Any, float] | None = None,
     themes: Mapping[str, float] | None = None,
     season_weight: float = settings.SEASON_WEIGHT,
     alive: str = settings.ALIVE,
@@ -160,6 +161,9 @@ def plan(
         The exact number of stops of each day, start and end included (None: as many as pay).
     must_visit, avoid
         Landmarks (ids or names) that the plan must include (on some day) or must leave out.
+    stays
+        Minutes to spend at given landmarks (ids or names), overriding their typical stay,
+        e.g. ``{"Royal Ontario Museum": 120}``.
     themes
         Weights by landmark theme or tag, e.g. ``{"museum": 2, "park": 0.5}``: a landmark's
         value is multiplied by the largest weight that matches it (1 when none does).
@@ -223,6 +227,7 @@ def plan(
         "max_stops": max_stops,
         "must_visit": list(must_visit) if must_visit is not None else [],
         "avoid": list(avoid) if avoid is not None else [],
+        "stays": dict(stays) if stays else None,
         "themes": dict(themes) if themes else None,
         "season_weight": season_weight,
         "alive": alive,
@@ -306,6 +311,21 @@ def plan(
     alive_matrix = (
         None if alive == "off" else np.vstack([alive_hours(d.get("hourly")) for d in node_data])
     )
+    stay_override = None
+    if stays:
+        if not isinstance(stays, Mapping):
+            raise InputError(
+                "stays must map a landmark (id or name) to minutes, e.g. {'CN Tower': 90}"
+            )
+        position = {node: i for i, node in enumerate(nodes)}
+        stay_override = np.array([float(d.get("stay_min", np.nan)) for d in node_data])
+        for spec, minutes in stays.items():
+            [landmark] = _landmark_list(G, [spec], option="stays")
+            stay_override[position[landmark]] = _check_number(
+                f"stays[{spec!r}]", minutes, positive=False
+            )
+            if stay_override[position[landmark]] < 0:
+                raise InputError(f"stays[{spec!r}] must be >= 0 minutes, got {minutes!r}")
     model = PlanningModel(
         G,
         start=start_place,
@@ -318,6 +338,7 @@ def plan(
         alpha=settings.TRANSITION_ALPHA,
         value=values,
         alive=alive_matrix,
+        stay_min=stay_override,
     )
     if budget_min is None:
         budget_min = _endless_budget(model)

@@ -624,6 +624,8 @@ class PlanningModel:
     alive
         ``(n, 24)`` booleans: the local hours in which each landmark (sorted node order) is
         alive (default: always). Coordinate places are always alive.
+    stay_min
+        Minutes spent at every landmark in sorted node order (default: the nodes' ``stay_min``).
 
     Attributes
     ----------
@@ -652,8 +654,17 @@ class PlanningModel:
         alpha: float = settings.TRANSITION_ALPHA,
         value: NDArray | None = None,
         alive: NDArray | None = None,
+        stay_min: NDArray | None = None,
     ) -> None:
         nodes, arrays, names = _graph_arrays(G)
+        if stay_min is not None:
+            stays_arr = np.asarray(stay_min, dtype=float)
+            if (
+                stays_arr.shape != (len(nodes),)
+                or not (np.isfinite(stays_arr) & (stays_arr >= 0)).all()
+            ):
+                raise ValidationError("stays must be finite minutes >= 0, one a landmark")
+            arrays["stay_min"] = stays_arr
         n = len(nodes)
         index = {node: i for i, node in enumerate(nodes)}
         self.index = index
