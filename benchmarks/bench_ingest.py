@@ -47,7 +47,6 @@ import logging
 import os
 import platform
 import pstats
-import re
 import resource
 import shlex
 import shutil
@@ -495,15 +494,10 @@ def machine_notes(photos: Path) -> dict[str, str]:
 
 
 def write_results(text: str, path: Path = RESULTS) -> None:
-    """Replace (or append) the ``## bench_ingest`` section of ``path`` with ``text``."""
-    old = path.read_text() if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^## {SECTION}[ \t]*\n.*?(?=^## |\Z)", re.S | re.M)
-    new_section = text.rstrip() + "\n\n"
-    if pattern.search(old):
-        new = pattern.sub(lambda _m: new_section, old, count=1)
-    else:
-        new = old.rstrip() + "\n\n" + new_section
-    path.write_text(new.rstrip() + "\n")
+    """Replace (or append) the ``bench_ingest`` section of ``path`` with ``text``."""
+    from _machine import write_section
+
+    write_section(path, SECTION, text)
 
 
 # ------------------------------------------------------------------------------------------------
