@@ -561,9 +561,8 @@ def replan(
         ]
     else:
         pinned = _landmark_list(G, pin, option="pin")
-    must = [m for m in _landmark_list(G, request["must_visit"], option="must_visit")]
-    request["must_visit"] = list(dict.fromkeys([*must, *pinned]))
-    request["must_visit"] = [m for m in request["must_visit"] if m not in removed]
+    must = _landmark_list(G, request["must_visit"], option="must_visit")
+    request["must_visit"] = [m for m in dict.fromkeys([*must, *pinned]) if m not in removed]
     avoid = _landmark_list(G, request["avoid"], option="avoid")
     request["avoid"] = list(dict.fromkeys([*avoid, *removed]))
     request["alternatives"] = 1
