@@ -17,7 +17,7 @@ import dataclasses
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import settings
 from .._errors import BudgetTooShortError, InputError, ValidationError
+from .._geo import haversine_m
 from ..itinerary import Itinerary, Leg, Stop
 from .exact import MAX_EXACT_CANDIDATES, solve_exact
 from .heuristic import solve_heuristic
@@ -57,6 +58,11 @@ __all__ = [
     "solve_exact",
     "solve_heuristic",
 ]
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from ..nextstop import NextStopModel
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +107,47 @@ def _landmark_list(G: nx.DiGraph, specs: Any, *, option: str) -> list[Any]:
     return out
 
 
+def _learned_lift(model: PlanningModel, nodes: list[Any], next_stop: NextStopModel) -> NDArray:
+    """The lift matrix over the model's places from a fitted next-stop model (see ``plan``)."""
+    if not hasattr(next_stop, "step_probabilities") or not hasattr(next_stop, "coef_"):
+        raise InputError("next_stop must be a fitted routeplan.nextstop.NextStopModel")
+    position = {pid: i for i, pid in enumerate(next_stop.place_ids_)}
+    known = np.array([node in position for node in nodes])
+    if not known.any():
+        raise InputError(
+            "the next-stop model knows none of the graph's landmarks: fit it on trips over the "
+            "same landmark ids (fit_tour_data(tour_data_from_visits(visits, landmarks)))"
+        )
+    if not known.all():
+        missing = [node for node, k in zip(nodes, known, strict=True) if not k]
+        logger.warning(
+            "the next-stop model does not know %d landmarks (e.g. %s): no leg into or out of "
+            "them scores",
+            len(missing),
+            missing[:3],
+        )
+    lm = np.flatnonzero(known)  # landmark indices the model knows
+    model_of = np.array([position[nodes[i]] for i in lm], dtype=np.intp)
+
+    def anchor(place: int | None) -> int:
+        if place is None:
+            place = model.start
+        ref = int(model.ref[place])
+        if ref >= 0 and known[ref]:
+            return position[nodes[ref]]
+        d = haversine_m(model.lat[place], model.lon[place], model.lat[lm], model.lon[lm])
+        return int(model_of[int(np.argmin(d))])
+
+    probs = next_stop.step_probabilities(anchor(model.start), anchor(model.end))
+    lift = np.zeros((model.n_places, model.n_places))
+    refs = model.ref
+    ok = np.flatnonzero((refs >= 0) & known[np.maximum(refs, 0)])
+    idx = np.array([position[nodes[refs[p]]] for p in ok], dtype=np.intp)
+    lift[np.ix_(ok, ok)] = probs[np.ix_(idx, idx)]
+    np.fill_diagonal(lift, 0.0)
+    return lift
+
+
 def plan(
     G: nx.DiGraph,
     *,
@@ -126,6 +173,7 @@ def plan(
     method: str = "auto",
     time_limit_s: float = settings.EXACT_TIME_LIMIT_S,
     seed: int = 0,
+    next_stop: NextStopModel | None = None,
 ) -> list[Itinerary]:
     """Plan the best itineraries from a start within a time budget.
 
@@ -199,6 +247,15 @@ def plan(
         Time limit of the exact solver (per alternative).
     seed
         Seed of the heuristic's perturbations (same input and seed, same itinerary).
+    next_stop
+        A :class:`~routeplan.nextstop.NextStopModel` fitted on trips over this graph's landmarks
+        (ids in its ``place_ids_``, e.g. by ``fit_tour_data(tour_data_from_visits(visits,
+        landmarks))``): the plan then follows what real travellers do. The score becomes the sum
+        over legs of the model's probability that travellers on their way to the end take that
+        next stop (:meth:`~routeplan.nextstop.NextStopModel.step_probabilities`), in place of
+        landmark values and lifts (``themes``, ``season_weight`` and ``transition_weight`` are
+        then ignored; windows, budget and the other constraints hold as usual). Features are
+        anchored at the start and end landmarks, or at the landmarks nearest to coordinates.
 
     Returns
     -------
@@ -241,6 +298,7 @@ def plan(
         "method": method,
         "time_limit_s": time_limit_s,
         "seed": seed,
+        "next_stop": next_stop,
     }
     if not isinstance(G, nx.DiGraph):
         raise InputError(f"plan needs a TransitionGraph (networkx.DiGraph), got {type(G).__name__}")
@@ -326,6 +384,8 @@ def plan(
             )
             if stay_override[position[landmark]] < 0:
                 raise InputError(f"stays[{spec!r}] must be >= 0 minutes, got {minutes!r}")
+    if next_stop is not None:
+        values = np.zeros(len(nodes))
     model = PlanningModel(
         G,
         start=start_place,
@@ -340,6 +400,9 @@ def plan(
         alive=alive_matrix,
         stay_min=stay_override,
     )
+    if next_stop is not None:
+        model.lift = _learned_lift(model, nodes, next_stop)
+        transition_weight = 1.0
     if budget_min is None:
         budget_min = _endless_budget(model)
     day_start_min = t0.hour * 60.0 + t0.minute + t0.second / 60.0
@@ -384,6 +447,7 @@ def plan(
         "requested_method": method,
         "n_candidates": m,
         "seed": seed,
+        "scoring": "popularity" if next_stop is None else "learned",
         "request": request,
     }
     itineraries: list[Itinerary] = []

@@ -718,6 +718,8 @@ class PlanningModel:
         self.value = np.asarray(value_list, dtype=float)
         self.alive = np.vstack(alive_rows) if alive_rows else np.ones((0, 24), dtype=bool)
         ref_arr = np.asarray(ref, dtype=np.intp)
+        #: Landmark (0..n-1) each place stands for; -1 for coordinate places.
+        self.ref = ref_arr
 
         self.distance_m = distance_matrix_m(self.lat, self.lon) * detour_factor
         self.travel_min = self.distance_m / (speed_kmh * 1000.0 / 60.0) + overhead_min
