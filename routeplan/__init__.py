@@ -53,6 +53,12 @@ _LAZY = {
     "to_geojson": "graph",
     "plan": "planner",
     "replan": "planner",
+    "NextStopModel": "nextstop",
+    "TourData": "tourdata",
+    "read_trajectories": "tourdata",
+    "read_user_visits": "tourdata",
+    "tour_data_from_visits": "tourdata",
+    "leave_one_out": "evaluate",
     "route_map": "maps",
     "escape": "_html",
 }

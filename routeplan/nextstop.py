@@ -45,6 +45,10 @@ from scipy.optimize import minimize
 
 from ._errors import InputError
 
+#: Log stays are rounded to multiples of 1 / STAY_QUANTUM, so that sums of them are exact in any
+#: order (removing and restoring a trip gives back the very same counts).
+STAY_QUANTUM = 2.0**20
+
 if TYPE_CHECKING:
     from .tourdata import TourData
 
@@ -139,7 +143,11 @@ class TripCounts:
         self._trips = [np.asarray(t, dtype=np.intp) for t in trips]
         if stays_s is None:
             stays_s = [np.zeros(len(t)) for t in self._trips]
-        self._log_stays = [np.log1p(np.maximum(np.asarray(s, float), 0.0) / 60.0) for s in stays_s]
+        self._log_stays = [
+            np.round(np.log1p(np.maximum(np.asarray(s, float), 0.0) / 60.0) * STAY_QUANTUM)
+            / STAY_QUANTUM
+            for s in stays_s
+        ]
         self.user_place = np.zeros((len(codes), n))
         self.direct = np.zeros((n, n))
         self.later = np.zeros((n, n))
@@ -351,6 +359,12 @@ class NextStopModel:
         self.augment = augment
         self.seed = seed
         self.cv_metric = cv_metric
+        if l2 is not None and not (math.isfinite(l2) and l2 >= 0):
+            raise InputError(f"l2 must be a finite number >= 0, got {l2!r}")
+        if not self.l2_grid or not all(math.isfinite(g) and g >= 0 for g in self.l2_grid):
+            raise InputError(f"l2_grid must hold finite numbers >= 0, got {l2_grid!r}")
+        if l2 is None and cv_folds < 2:
+            raise InputError(f"cv_folds must be >= 2 to choose l2 (or give l2), got {cv_folds!r}")
         if cv_metric not in ("f1", "loglik"):
             raise InputError(f"cv_metric must be 'f1' or 'loglik', not {cv_metric!r}")
         if augment not in ("none", "contiguous", "subsequences"):
@@ -525,6 +539,9 @@ class NextStopModel:
         """
         self._check_fitted()
         n = len(self.km_)
+        for name, place in (("start", start), ("end", end)):
+            if not 0 <= place < n:
+                raise InputError(f"{name} must be a place index 0..{n - 1}, got {place!r}")
         a, b = np.divmod(np.arange(n * n), n)
         feats = _features(self.snapshot_, self.km_, self.categories_, a, b, int(start), int(end))
         return _mask_scores((feats @ self.coef_).reshape(n, n), int(start), int(end))
@@ -619,6 +636,10 @@ def decode_path(W: NDArray, start: int, end: int, *, n_places: int) -> list[int]
     """
     W = np.asarray(W, dtype=float)
     n = len(W)
+    if W.shape != (n, n):
+        raise InputError(f"W must be a square matrix of step scores, got shape {W.shape}")
+    if not (0 <= start < n and 0 <= end < n):
+        raise InputError(f"start and end must be place indices 0..{n - 1}, got {start}, {end}")
     L = int(n_places)
     if start == end:
         if L == 1:

@@ -254,8 +254,11 @@ def plan(
         over legs of the model's probability that travellers on their way to the end take that
         next stop (:meth:`~routeplan.nextstop.NextStopModel.step_probabilities`), in place of
         landmark values and lifts (``themes``, ``season_weight`` and ``transition_weight`` are
-        then ignored; windows, budget and the other constraints hold as usual). Features are
-        anchored at the start and end landmarks, or at the landmarks nearest to coordinates.
+        then ignored; the budget, hard windows and the other constraints hold as usual, but
+        with every value 0 soft windows cost nothing). Features are anchored at the start and
+        end landmarks, or at the landmarks nearest to coordinates (that landmark then earns
+        nothing as a stop, as the model never steps back into its start); with no end, the
+        model is asked for trips that end back at the start.
 
     Returns
     -------
