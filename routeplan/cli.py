@@ -315,6 +315,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_read_options(p)
     p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="leave-one-out evaluation of trip recommendation on published trips (F1, pairs-F1)",
+        description=(
+            "Leave-one-out evaluation (Chen, Ong & Xie, CIKM 2016) over every trip with at least "
+            "3 distinct POIs: each method, fitted on all other trips, recommends a trip for the "
+            "real one's start, end and number of POIs (protocol 'length') or duration (protocol "
+            "'duration', Lim et al., IJCAI 2015). Prints mean ± std of F1 and pairs-F1."
+        ),
+    )
+    p.add_argument("trips", type=Path, help="trips file (traj-*.csv, or userVisits-*.csv)")
+    p.add_argument("pois", type=Path, help="POI file (poi-*.csv, or POI-*.csv)")
+    p.add_argument(
+        "--format",
+        default="trajectories",
+        help="trajectories (CIKM'16 traj/poi files, default) or user-visits (IJCAI'15 files)",
+    )
+    p.add_argument(
+        "--protocol",
+        default="length",
+        help="length (start, end, number of POIs; default), duration (the real trip's "
+        "duration as time budget) or both",
+    )
+    p.add_argument(
+        "--method",
+        default="popularity,transitions,learned",
+        help="comma-separated methods among popularity, transitions, learned (default: all)",
+    )
+    p.add_argument(
+        "--jsonl",
+        type=Path,
+        help="write one line per query; with several methods or protocols, one file each: "
+        "<stem>-<method>-<protocol><suffix> next to it",
+    )
+    p.add_argument(
+        "-j", "--jobs", type=_positive(int), default=1, help="worker processes (default 1)"
+    )
+    p.add_argument(
+        "--speed-kmh",
+        type=_positive(float),
+        help="travel speed of the duration protocol (default: walking, 5)",
+    )
+    p.set_defaults(func=_cmd_evaluate)
     return parser
 
 
@@ -533,6 +577,75 @@ def _ingest_summary(report: IngestReport, *, unit: str, source: Path, max_exampl
         more = ", ..." if count > len(examples) else ""
         lines.append(f"  {reason:<28} {count:>8}  e.g. {', '.join(map(str, examples))}{more}")
     return "\n".join(lines)
+
+
+#: ``evaluate --format`` values and their readers (in routeplan.tourdata).
+EVALUATE_FORMATS: tuple[str, ...] = ("trajectories", "user-visits")
+#: ``evaluate --protocol`` values and the protocols they run.
+EVALUATE_PROTOCOLS: dict[str, tuple[str, ...]] = {
+    "length": ("length",),
+    "duration": ("duration",),
+    "both": ("length", "duration"),
+}
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import DURATION_SPEED_KMH, METHODS, leave_one_out, summarise, write_jsonl
+    from .tourdata import read_trajectories, read_user_visits
+
+    if args.format not in EVALUATE_FORMATS:
+        raise InputError(f"unknown --format {args.format!r}: use {' or '.join(EVALUATE_FORMATS)}")
+    protocols = EVALUATE_PROTOCOLS.get(args.protocol)
+    if protocols is None:
+        raise InputError(
+            f"unknown --protocol {args.protocol!r}: use {', '.join(EVALUATE_PROTOCOLS)}"
+        )
+    methods = tuple(dict.fromkeys(m.strip() for m in args.method.split(",") if m.strip()))
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise InputError(
+            f"unknown --method {', '.join(unknown) or repr(args.method)}: use a comma-separated "
+            f"list of {', '.join(METHODS)}"
+        )
+    if args.jsonl is not None and not args.jsonl.parent.is_dir():
+        raise InputError(
+            f"cannot write {args.jsonl}: the folder {args.jsonl.parent} does not exist"
+        )
+    read = read_trajectories if args.format == "trajectories" else read_user_visits
+    data = read(args.trips, args.pois)
+    results = leave_one_out(
+        data,
+        methods=methods,
+        protocols=protocols,
+        speed_kmh=args.speed_kmh if args.speed_kmh is not None else DURATION_SPEED_KMH,
+        jobs=args.jobs,
+        progress=sys.stderr.isatty(),
+    )
+    skipped = results.attrs.get("skipped", 0)
+    n_queries = results["trip_id"].nunique()
+    print(
+        f"{args.trips.name}: {len(data.trips)} trips, {n_queries} queries"
+        + (f" ({skipped} skipped: a revisit or a round trip)" if skipped else "")
+    )
+    for row in summarise(results).itertuples():
+        print(
+            f"{row.method:<12} {row.protocol:<9} n={row.n:<4} "
+            f"F1 {row.f1_mean:.3f} ± {row.f1_std:.3f}  "
+            f"pairs-F1 {row.pairs_f1_mean:.3f} ± {row.pairs_f1_std:.3f}"
+        )
+    if args.jsonl is not None:
+        path: Path = args.jsonl
+        if len(methods) == 1 and len(protocols) == 1:
+            print(f"jsonl: {write_jsonl(results, path)}")
+        else:
+            for method in methods:
+                for protocol in protocols:
+                    part = results[
+                        (results["method"] == method) & (results["protocol"] == protocol)
+                    ]
+                    out = path.with_name(f"{path.stem}-{method}-{protocol}{path.suffix}")
+                    print(f"jsonl: {write_jsonl(part, out)}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
