@@ -245,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"time limit of the exact search (default {settings.EXACT_TIME_LIMIT_S:g} s)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the heuristic (default 0)")
+    p.add_argument(
+        "--learned",
+        action="store_true",
+        help="score legs by a next-stop model learned from the trips in the photos "
+        "(routeplan.nextstop; needs trips of 3 or more landmarks) instead of popularity",
+    )
     p.add_argument("--gpx", type=Path, help="also write the plan as GPX (waypoints and routes)")
     p.add_argument("--geojson", type=Path, help="also write the plan as GeoJSON (stops and legs)")
     p.add_argument("--ics", type=Path, help="also write the plan as iCalendar (an event a stop)")
@@ -429,8 +435,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from .maps import route_map, save_map
     from .planner import plan
 
-    photos, landmarks, _, G = _mine(args)
+    photos, landmarks, visits, G = _mine(args)
     start = args.start if args.start is not None else int(landmarks["landmark_id"].iloc[0])
+    next_stop = None
+    if args.learned:
+        from .nextstop import NextStopModel
+        from .tourdata import tour_data_from_visits
+
+        next_stop = NextStopModel().fit_tour_data(tour_data_from_visits(visits, landmarks))
+        print(f"next-stop model: {next_stop.n_steps_} training steps, l2 {next_stop.l2_:g}")
     if args.budget_min is not None:
         budget_min = args.budget_min
     elif args.hours is not None:
@@ -456,6 +469,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         method=args.method,
         time_limit_s=args.time_limit_s,
         seed=args.seed,
+        next_stop=next_stop,
     )
     for it in itineraries:
         if args.alternatives > 1 and it.query["day"] == 1:

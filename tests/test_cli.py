@@ -228,3 +228,32 @@ def test_plan_days_and_exports(tmp_path, capsys, model):
     visits = sorted(s.arrive for it in expected for s in it.stops if s.stay_min > 0)
     assert len(starts) == len(visits)
     assert all(abs(b - a).total_seconds() <= 1 for a, b in zip(starts, visits, strict=True))
+
+
+@pytest.mark.slow
+def test_plan_learned_follows_the_next_stop_model(tmp_path, capsys):
+    """--learned fits a NextStopModel on the trips mined from the photos and plans with it: the
+    printed route is the one plan(next_stop=...) makes with that model."""
+    from routeplan.nextstop import NextStopModel
+    from routeplan.tourdata import tour_data_from_visits
+
+    out = tmp_path / "learned.html"
+    argv = ["plan", str(SAMPLE), "--learned", "--max-stops", "5", "--start-time", START_TIME]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "next-stop model:" in printed
+    photos, _ = routeplan.read_photos(SAMPLE)
+    landmarks, photos = routeplan.find_landmarks(photos)
+    visits = routeplan.find_visits(photos)
+    G = routeplan.build_graph(landmarks, visits)
+    ns = NextStopModel().fit_tour_data(tour_data_from_visits(visits, landmarks))
+    [expected] = routeplan.plan(
+        G, start=0, budget_min=360, start_time=START_TIME, max_stops=5, next_stop=ns
+    )
+    [popular] = routeplan.plan(G, start=0, budget_min=360, start_time=START_TIME, max_stops=5)
+    assert expected.query["scoring"] == "learned" and expected.score_parts["value"] == 0
+    assert len(expected.stops) == 5
+    for i, stop in enumerate(expected.stops, start=1):
+        assert f"{i:>2}. {stop.arrive:%H:%M}–{stop.leave:%H:%M}  {stop.name}" in printed
+    assert html.escape(expected.stops[-1].name) in out.read_text(encoding="utf-8")
+    assert popular.query["scoring"] == "popularity"
