@@ -44,7 +44,8 @@ from numpy.typing import NDArray
 
 from . import _pool
 from ._errors import InputError
-from .nextstop import FORBIDDEN, NextStopModel, decode_path
+from .nextstop import FORBIDDEN, NextStopModel, decode_path, pairs_f1
+from .nextstop import f1_score as f1
 from .planner.exact import solve_exact
 from .planner.heuristic import solve_heuristic
 from .planner.model import Problem
@@ -102,62 +103,6 @@ _CHUNKS_PER_JOB = 4
 
 
 # --- metrics -----------------------------------------------------------------------------------
-
-
-def f1(truth: Sequence[Hashable], recommended: Sequence[Hashable]) -> float:
-    """F1 of the POIs of a recommended trip against the real trip (start and end included).
-
-    Parameters
-    ----------
-    truth, recommended
-        POIs in visit order (any hashable ids).
-
-    Returns
-    -------
-    float
-        ``2 p r / (p + r)`` with precision ``p = |T ∩ R| / |R|`` and recall ``r = |T ∩ R| / |T|``
-        over the *sets* of POIs; 0 when they share no POI.
-    """
-    hit = len(set(truth) & set(recommended))
-    if hit == 0:
-        return 0.0
-    precision, recall = hit / len(set(recommended)), hit / len(set(truth))
-    return 2 * precision * recall / (precision + recall)
-
-
-def pairs_f1(truth: Sequence[Hashable], recommended: Sequence[Hashable]) -> float:
-    """F1 over the ordered POI pairs of a recommended trip against the real trip.
-
-    A pair ``(recommended[i], recommended[j])``, ``i < j``, counts when both POIs are in the real
-    trip in the same order. Precision is over the L̂(L̂−1)/2 pairs of the recommendation (L̂ its
-    length), recall over the L(L−1)/2 pairs of the real trip.
-
-    Parameters
-    ----------
-    truth, recommended
-        POIs in visit order (any hashable ids); the lengths may differ.
-
-    Returns
-    -------
-    float
-        0 when no pair counts (in particular when either trip has fewer than two POIs).
-    """
-    pos = {p: i for i, p in enumerate(truth)}
-    n, m = len(truth), len(recommended)
-    if n < 2 or m < 2:
-        return 0.0
-    hits = sum(
-        1
-        for i in range(m)
-        for j in range(i + 1, m)
-        if recommended[i] in pos
-        and recommended[j] in pos
-        and pos[recommended[i]] < pos[recommended[j]]
-    )
-    if hits == 0:
-        return 0.0
-    precision, recall = hits / (m * (m - 1) / 2), hits / (n * (n - 1) / 2)
-    return 2 * precision * recall / (precision + recall)
 
 
 # --- recommenders ------------------------------------------------------------------------------

@@ -580,7 +580,19 @@ def _mask_scores(W: NDArray, start: int, end: int) -> NDArray:
 
 
 def f1_score(truth: Sequence[Hashable], recommended: Sequence[Hashable]) -> float:
-    """F1 of the places of a recommended trip against the real one (start and end included)."""
+    """F1 of the POIs of a recommended trip against the real trip (start and end included).
+
+    Parameters
+    ----------
+    truth, recommended
+        POIs in visit order (any hashable ids).
+
+    Returns
+    -------
+    float
+        ``2 p r / (p + r)`` with precision ``p = |T ∩ R| / |R|`` and recall ``r = |T ∩ R| / |T|``
+        over the *sets* of POIs; 0 when they share no POI.
+    """
     hit = len(set(truth) & set(recommended))
     if hit == 0:
         return 0.0
@@ -589,8 +601,22 @@ def f1_score(truth: Sequence[Hashable], recommended: Sequence[Hashable]) -> floa
 
 
 def pairs_f1(truth: Sequence[Hashable], recommended: Sequence[Hashable]) -> float:
-    """F1 over ordered pairs of places: a pair counts when both trips hold both places in the
-    same order; precision over L̂(L̂−1)/2 pairs of the recommendation, recall over L(L−1)/2."""
+    """F1 over the ordered POI pairs of a recommended trip against the real trip.
+
+    A pair ``(recommended[i], recommended[j])``, ``i < j``, counts when both POIs are in the real
+    trip in the same order. Precision is over the L̂(L̂−1)/2 pairs of the recommendation (L̂ its
+    length), recall over the L(L−1)/2 pairs of the real trip.
+
+    Parameters
+    ----------
+    truth, recommended
+        POIs in visit order (any hashable ids); the lengths may differ.
+
+    Returns
+    -------
+    float
+        0 when no pair counts (in particular when either trip has fewer than two POIs).
+    """
     pos = {p: i for i, p in enumerate(truth)}
     n, m = len(truth), len(recommended)
     if n < 2 or m < 2:

@@ -8,29 +8,15 @@ with the independent ``../shared/tools/score_tour.py`` (a subprocess).
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from shared_data import SCORER, TOUR
+from shared_data import need as _need
 
 from routeplan.cli import main
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-TOUR = SHARED / "data" / "tour"
-SCORER = SHARED / "tools" / "score_tour.py"
-
-
-def _need(path: Path) -> Path:
-    """``path``; a skip (locally) or a failure (CI) when it is missing."""
-    if not path.exists():
-        message = f"{path} is missing (see ../shared/data/README.md)"
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture

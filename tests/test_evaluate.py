@@ -13,7 +13,6 @@ import itertools
 import json
 import logging
 import math
-import os
 import re
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 import pytest
+from shared_data import SCORER, TOUR
+from shared_data import need as _need
 
 from routeplan import InputError
 from routeplan import evaluate as ev
@@ -37,20 +38,6 @@ from routeplan.evaluate import (
 )
 from routeplan.nextstop import NextStopModel
 from routeplan.tourdata import TourData, Trip, read_trajectories
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-TOUR = SHARED / "data" / "tour"
-SCORER = SHARED / "tools" / "score_tour.py"
-
-
-def _need(path: Path) -> Path:
-    """``path``; a skip (locally) or a failure (CI) when it is missing."""
-    if not path.exists():
-        message = f"{path} is missing (see ../shared/data/README.md)"
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")

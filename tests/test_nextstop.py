@@ -11,14 +11,14 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import math
-import os
-from pathlib import Path
 from types import ModuleType
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from shared_data import SCORER, TOUR
+from shared_data import missing as _missing
 from test_planner import START, TZ, check_schedule
 
 from routeplan import InputError
@@ -34,22 +34,6 @@ from routeplan.nextstop import (
 )
 from routeplan.planner import plan, replan
 from routeplan.tourdata import TourData, Trip, read_trajectories
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-TOUR = SHARED / "data" / "tour"
-SCORER = SHARED / "tools" / "score_tour.py"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _missing(message: str) -> None:
-    """Skip locally, fail in CI."""
-    if _in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
-
 
 # --- decode_path ---------------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
+from shared_data import TOUR
+from shared_data import in_ci as _in_ci
 
 from routeplan import InputError, ValidationError
 from routeplan.tourdata import (
@@ -28,13 +29,8 @@ from routeplan.tourdata import (
     tour_data_from_visits,
 )
 
-TOUR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tour"
 #: city code, trips, trips with >= 3 distinct POIs, POIs of poi-*.csv, POIs of POI-*.csv
 CITIES = [("Osak", 1115, 47, 27, 29), ("Toro", 6057, 335, 29, 30)]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 @pytest.fixture(scope="module")
