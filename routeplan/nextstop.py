@@ -127,7 +127,7 @@ class TripCounts:
 
     def __init__(
         self,
-        trips: Sequence[Sequence[int]],
+        trips: Sequence[Sequence[int] | NDArray],
         users: Sequence[Hashable],
         stays_s: Sequence[NDArray] | None,
         *,

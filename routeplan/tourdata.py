@@ -249,44 +249,21 @@ def read_trajectories(
     arrived = _numbers(raw["startTime"])
     left = _numbers(raw["endTime"])
     n_photos, photos_ok = _integers(raw["#photo"])
-    ok = (
-        (user != "")
-        & (trip != "")
-        & poi_ok
-        & photos_ok
-        & (n_photos >= 0)
-        & np.isfinite(arrived)
-        & np.isfinite(left)
-    )
-    keep = _drop(ok, "bad_value", "row(s) with a missing or unparseable value", raw, where, dropped)
-    keep &= _drop(
-        ~keep | (left >= arrived),
-        "left_before_arrived",
-        "visit(s) with endTime before startTime",
+    return _checked_visits(
         raw,
-        where,
-        dropped,
-    )
-    keep &= _drop(
-        ~keep | np.isin(poi, pois.index.to_numpy()),
-        "unknown_poi",
-        f"visit(s) at a POI id absent from {Path(poi_csv).name}",
-        raw,
-        where,
-        dropped,
-        ids=poi,
-    )
-    return _assemble(
-        trip_id=trip[keep],
-        user_id=user[keep],
-        poi=poi[keep],
-        arrived_s=arrived[keep],
-        left_s=left[keep],
-        n_photos=n_photos[keep],
-        pois=pois,
-        source="trajectories",
-        dropped=dropped,
         where=where,
+        dropped=dropped,
+        pois=pois,
+        user=user,
+        trip=trip,
+        poi=(poi, poi_ok),
+        arrived=arrived,
+        left=left,
+        n_photos=(n_photos, photos_ok),
+        source="trajectories",
+        bad="row(s) with a missing or unparseable value",
+        backwards="visit(s) with endTime before startTime",
+        unknown=f"visit(s) at a POI id absent from {Path(poi_csv).name}",
     )
 
 
@@ -444,44 +421,74 @@ def tour_data_from_visits(visits: pd.DataFrame, landmarks: pd.DataFrame) -> Tour
     arrived = _unix_s(raw["arrived_at"])
     left = _unix_s(raw["left_at"])
     n_photos, photos_ok = _integers(raw["n_photos"])
+    return _checked_visits(
+        raw,
+        where=where,
+        dropped=dropped,
+        pois=pois,
+        user=user,
+        trip=trip,
+        poi=(poi, poi_ok),
+        arrived=arrived,
+        left=left,
+        n_photos=(n_photos, photos_ok),
+        source="visits",
+        bad="visit(s) with a missing or unparseable value",
+        backwards="visit(s) with left_at before arrived_at",
+        unknown="visit(s) at a landmark id absent from the landmarks table",
+    )
+
+
+def _checked_visits(
+    raw: pd.DataFrame,
+    *,
+    where: str,
+    dropped: dict[str, int],
+    pois: pd.DataFrame,
+    user: NDArray,
+    trip: NDArray,
+    poi: tuple[NDArray, NDArray],
+    arrived: NDArray,
+    left: NDArray,
+    n_photos: tuple[NDArray, NDArray],
+    source: str,
+    bad: str,
+    backwards: str,
+    unknown: str,
+) -> TourData:
+    """Drop (and report) the visits with bad values, that end before they begin or that are at
+    an unknown POI, then assemble the trips. ``poi`` and ``n_photos`` are (values, parsed ok)."""
+    poi_id, poi_ok = poi
+    photos, photos_ok = n_photos
     ok = (
         (user != "")
         & (trip != "")
         & poi_ok
         & photos_ok
-        & (n_photos >= 0)
+        & (photos >= 0)
         & np.isfinite(arrived)
         & np.isfinite(left)
     )
-    keep = _drop(
-        ok, "bad_value", "visit(s) with a missing or unparseable value", raw, where, dropped
-    )
+    keep = _drop(ok, "bad_value", bad, raw, where, dropped)
+    keep &= _drop(~keep | (left >= arrived), "left_before_arrived", backwards, raw, where, dropped)
     keep &= _drop(
-        ~keep | (left >= arrived),
-        "left_before_arrived",
-        "visit(s) with left_at before arrived_at",
-        raw,
-        where,
-        dropped,
-    )
-    keep &= _drop(
-        ~keep | np.isin(poi, pois.index.to_numpy()),
+        ~keep | np.isin(poi_id, pois.index.to_numpy()),
         "unknown_poi",
-        "visit(s) at a landmark id absent from the landmarks table",
+        unknown,
         raw,
         where,
         dropped,
-        ids=poi,
+        ids=poi_id,
     )
     return _assemble(
         trip_id=trip[keep],
         user_id=user[keep],
-        poi=poi[keep],
+        poi=poi_id[keep],
         arrived_s=arrived[keep],
         left_s=left[keep],
-        n_photos=n_photos[keep],
+        n_photos=photos[keep],
         pois=pois,
-        source="visits",
+        source=source,
         dropped=dropped,
         where=where,
     )
